@@ -1,0 +1,47 @@
+# Set-up on a fresh machine: `make contract` (suite against the embedded server) and `make test`.
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+NODE_STAMP := node_modules/.installed
+
+ENDPOINT ?=
+TOKEN ?=
+PROFILE ?= default
+ARGS ?=
+
+.PHONY: install test lint contract bench clean
+
+$(STAMP): pyproject.toml
+	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install -q --upgrade pip
+	$(PY) -m pip install -q -e '.[dev]'
+	touch $(STAMP)
+
+$(NODE_STAMP): package.json package-lock.json
+	npm ci --no-audit --no-fund --loglevel=error
+	touch $(NODE_STAMP)
+
+install: $(STAMP) $(NODE_STAMP)
+
+lint: install
+	$(BIN)/ruff check src tests conftest.py
+	$(BIN)/ruff format --check src tests conftest.py
+	npx --no-install redocly lint --config redocly.yaml openapi/model_management.yaml
+
+test: install lint
+	$(BIN)/pytest tests/selftest
+
+# The token travels in the environment, never on a command line that make echoes.
+contract: install
+	@DATAROBOT_API_TOKEN="$(TOKEN)" $(BIN)/mmcontract run --profile $(PROFILE) \
+		$(if $(ENDPOINT),--endpoint $(ENDPOINT)) $(ARGS)
+
+bench: install
+	$(PY) -m mmcontract.bench
+
+clean:
+	rm -rf $(VENV) node_modules build dist .pytest_cache .ruff_cache .hypothesis src/*.egg-info
+	find reports -mindepth 1 ! -name README.md -delete

@@ -1,0 +1,5 @@
+import sys
+
+from mmcontract.cli import main
+
+sys.exit(main())

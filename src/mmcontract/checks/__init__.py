@@ -1,0 +1,1 @@
+"""Contract checks: Schemathesis's built-ins plus ours, each with a stable code (see catalogue)."""

@@ -1,0 +1,80 @@
+"""Stable codes, titles and families of every check the suite reports.
+
+Codes never change meaning once released: reports, baselines and CI gates key on them. ST codes are
+Schemathesis's own (its checks run as they are); MM codes are ours.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+FAMILIES = (
+    "server-error",
+    "status",
+    "content-type",
+    "schema",
+    "pagination",
+    "ordering",
+    "filtering",
+    "writes",
+    "validation",
+    "isolation",
+    "auth",
+)
+
+
+@dataclass(frozen=True)
+class CheckInfo:
+    code: str
+    name: str
+    family: str
+    title: str
+
+
+_CHECKS = [
+    # Schemathesis built-ins (run through its engine, mapped to families for the matrix)
+    CheckInfo("ST101", "not_a_server_error", "server-error", "No 5xx response"),
+    CheckInfo("ST103", "status_code_conformance", "status", "Status code is documented"),
+    CheckInfo("ST104", "content_type_conformance", "content-type", "Content-Type is documented"),
+    CheckInfo("ST108", "response_schema_conformance", "schema", "Response body matches its schema"),
+    CheckInfo("ST107", "response_headers_conformance", "schema", "Response headers match the spec"),
+    CheckInfo("ST201", "negative_data_rejection", "validation", "Invalid request is rejected"),
+    CheckInfo("ST202", "positive_data_acceptance", "validation", "Valid request is accepted"),
+    CheckInfo("ST203", "missing_required_header", "auth", "Missing required header is rejected"),
+    CheckInfo("ST204", "unsupported_method", "status", "Undeclared method gets 405 with Allow"),
+    CheckInfo("ST301", "use_after_free", "writes", "Deleted resource is not served as live"),
+    CheckInfo("ST302", "ensure_resource_availability", "writes", "Created resource is readable"),
+    CheckInfo("ST401", "ignored_auth", "auth", "Authentication is not ignored"),
+    # Ours: what a schema cannot say
+    CheckInfo("MM101", "page_count", "pagination", "count equals len(data) and is at most limit"),
+    CheckInfo("MM102", "page_total_stable", "pagination", "totalCount is stable and matches the walk"),
+    CheckInfo("MM103", "page_walk", "pagination", "Walking next yields every item exactly once"),
+    CheckInfo("MM104", "page_ends", "pagination", "previous is null on the first page, next on the last"),
+    CheckInfo(
+        "MM105", "page_links", "pagination", "next/previous are absolute, on the target, and keep filters"
+    ),
+    CheckInfo("MM201", "sort_key_direction", "ordering", "sortKey/sortDirection order the list"),
+    CheckInfo("MM202", "order_by", "ordering", "orderBy orders the list"),
+    CheckInfo("MM301", "filter_search", "filtering", "search matches case-insensitively and only matches"),
+    CheckInfo("MM302", "filter_value", "filtering", "Documented value filters are honoured"),
+    CheckInfo("MM303", "filter_time_range", "filtering", "Time-range filters honour Z and numeric offsets"),
+    CheckInfo("MM401", "patch_persists", "writes", "PATCH of a registered model persists"),
+    CheckInfo("MM402", "delete_archives_all", "writes", "DELETE archives the model and all its versions"),
+    CheckInfo("MM403", "archive_sets_flag", "writes", "Archive sets isArchived"),
+    CheckInfo("MM404", "sharing_visible", "writes", "Sharing changes are visible in sharedRoles"),
+    CheckInfo("MM405", "sharing_no_owner", "writes", "A change that leaves no owner gets 409"),
+    CheckInfo("MM406", "sharing_unknown_user", "writes", "An unknown user gets 422"),
+    CheckInfo("MM407", "create_readable", "writes", "A created model package is readable and well-formed"),
+    CheckInfo("MM501", "rejects_invalid", "validation", "Documented bounds and enums are enforced"),
+    CheckInfo("MM502", "accepts_valid", "validation", "Documented values are accepted"),
+    CheckInfo("MM601", "version_isolation", "isolation", "A version is not readable under another model"),
+    CheckInfo("MM701", "auth_missing", "auth", "No token gets 401 on every operation"),
+    CheckInfo("MM702", "auth_wrong", "auth", "A wrong token gets 401 on every operation"),
+]
+
+CHECKS: dict[str, CheckInfo] = {c.code: c for c in _CHECKS}
+BY_NAME: dict[str, CheckInfo] = {c.name: c for c in _CHECKS}
+
+
+def info(code: str) -> CheckInfo:
+    return CHECKS[code]

@@ -1,0 +1,1 @@
+"""The embedded reference server: an independent, stateful implementation of the documented API."""

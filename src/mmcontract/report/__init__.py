@@ -1,0 +1,1 @@
+"""Run results and the report writers (JUnit, JSON, HTML, Markdown) and the baseline."""

@@ -1,0 +1,89 @@
+"""The result of one suite run: what the runner produces and every report writer reads.
+
+The runner (mmcontract.runner) fills a RunResult; mmcontract.report writes it out. Nothing here knows pytest
+or Schemathesis, so a writer can be tested on a hand-built RunResult.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import asdict, dataclass, field
+from typing import Any, Literal
+
+VerdictStatus = Literal["passed", "failed", "skipped", "not-run"]
+
+
+@dataclass(frozen=True)
+class Failure:
+    """One deduplicated contract violation."""
+
+    operation: str  # "GET /registeredModels/{registeredModelId}/" (spec path, no base path)
+    check: str  # stable code: "MM101" (ours) or "ST103" (Schemathesis's)
+    title: str  # one line: "Pagination: count equals len(data) and is at most limit"
+    family: str  # check family, see mmcontract.checks.catalogue.FAMILIES
+    message: str  # what went wrong, one or a few lines
+    basis: str  # what requires it: "page: ..." or "spec x-doc-gap: ..." (the suite fails only on these)
+    expected: str | None = None
+    actual: str | None = None
+    curl: str | None = None  # token redacted
+    response_excerpt: str | None = None
+    known: bool = False  # matched a baseline entry: reported, does not fail the run
+
+    @property
+    def signature(self) -> str:
+        """Stable across runs and seeds: operation, check code and the message's first line."""
+        first = self.message.splitlines()[0] if self.message else ""
+        raw = f"{self.operation}|{self.check}|{first}"
+        return hashlib.sha256(raw.encode()).hexdigest()[:16]
+
+
+@dataclass
+class Verdict:
+    """One cell of the conformance matrix: an operation x a check family."""
+
+    operation: str
+    family: str
+    status: VerdictStatus
+    cases: int = 0
+    failures: int = 0
+
+
+@dataclass
+class Coverage:
+    operation: str
+    cases_sent: int = 0
+    cases_2xx: int = 0
+
+
+@dataclass
+class RunResult:
+    target: str  # base URL, never with credentials
+    spec_path: str
+    spec_hash: str  # sha256 of the contract file
+    seed: int | None
+    profile: str
+    started_at: str  # ISO 8601, UTC
+    finished_at: str
+    allow_writes: bool = False
+    verdicts: list[Verdict] = field(default_factory=list)
+    coverage: list[Coverage] = field(default_factory=list)
+    failures: list[Failure] = field(default_factory=list)
+    stale_baseline: list[dict[str, Any]] = field(default_factory=list)  # baseline entries not reproduced
+    errors: list[str] = field(default_factory=list)  # could-not-run problems
+
+    @property
+    def new_failures(self) -> list[Failure]:
+        return [f for f in self.failures if not f.known]
+
+    @property
+    def exit_code(self) -> int:
+        if self.errors:
+            return 2
+        return 1 if self.new_failures else 0
+
+    def to_dict(self) -> dict[str, Any]:
+        data = asdict(self)
+        for raw, failure in zip(data["failures"], self.failures, strict=True):
+            raw["signature"] = failure.signature
+        data["exit_code"] = self.exit_code
+        return data
