@@ -28,6 +28,7 @@ class Failure:
     curl: str | None = None  # token redacted
     response_excerpt: str | None = None
     known: bool = False  # matched a baseline entry: reported, does not fail the run
+    baseline_reason: str | None = None  # the matching baseline entry's `reason` (set with known)
 
     @property
     def signature(self) -> str:
