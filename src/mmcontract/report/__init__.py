@@ -1,1 +1,24 @@
-"""Run results and the report writers (JUnit, JSON, HTML, Markdown) and the baseline."""
+"""Run results and the report writers (JUnit, JSON, HTML, Markdown) and the baseline.
+
+`write_reports(result, report_dir)` writes every format; each writer redacts credentials itself.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from mmcontract.report import html, junit, markdown, summary_json
+from mmcontract.report.model import RunResult
+
+WRITERS = (junit.write, summary_json.write, html.write, markdown.write)
+FILENAMES = (junit.FILENAME, summary_json.FILENAME, html.FILENAME, markdown.FILENAME)
+
+
+def write_reports(result: RunResult, report_dir: Path) -> list[Path]:
+    """Write junit.xml, summary.json, report.html and summary.md into `report_dir` (created if missing)."""
+    report_dir = Path(report_dir)
+    report_dir.mkdir(parents=True, exist_ok=True)
+    return [write(result, report_dir) for write in WRITERS]
+
+
+__all__ = ["FILENAMES", "write_reports"]

@@ -1,0 +1,104 @@
+"""junit.xml: one test suite per operation, one test case per check family that applies to it.
+
+Built with junitparser, in the shape Jenkins, GitLab, GitHub test reporters and Azure read: a failed cell
+carries one <failure> (most readers show only the first) whose message names the check codes and whose text
+holds every failure with expected/actual and the curl line. Known deviations (baseline) pass and are listed in
+<system-out>; a skipped or not-run cell is <skipped>; a run that could not run is one <error> test case.
+"""
+
+from __future__ import annotations
+
+import io
+from pathlib import Path
+
+from junitparser import Error, JUnitXml, Skipped, TestCase, TestSuite
+from junitparser import Failure as JUnitFailure
+
+from mmcontract.report.model import Failure, RunResult
+from mmcontract.report.redact import redact, redact_all
+from mmcontract.report.view import Cell, build_view
+
+FILENAME = "junit.xml"
+
+
+def failure_text(f: Failure) -> str:
+    """The full story of one failure, as plain text (also used by the Markdown and console output)."""
+    lines = [f"[{f.check}] {f.title}", f.message]
+    if f.expected is not None:
+        lines.append(f"Expected: {f.expected}")
+    if f.actual is not None:
+        lines.append(f"Actual:   {f.actual}")
+    lines.append(f"Basis:    {f.basis}")
+    if f.known:
+        lines.append(f"Known deviation (baseline): {f.baseline_reason or 'no reason given'}")
+    if f.response_excerpt:
+        lines += ["Response:", f.response_excerpt]
+    if f.curl:
+        lines += ["Reproduce:", f.curl]
+    return "\n".join(lines)
+
+
+def _testcase(cell: Cell) -> TestCase:
+    case = TestCase(name=cell.family, classname=cell.operation)
+    new, known = cell.new_failures, cell.known_failures
+    if new:
+        codes = ", ".join(dict.fromkeys(f.check for f in new))
+        first = new[0]
+        more = f" (+{len(new) - 1} more)" if len(new) > 1 else ""
+        result = JUnitFailure(message=f"{codes}: {first.title}{more}", type_=first.check)
+        result.text = "\n\n".join(failure_text(f) for f in new)
+        case.result = [result]
+    elif cell.status == "failed":
+        result = JUnitFailure(message="failed (no details recorded by the runner)", type_="failed")
+        case.result = [result]
+    elif cell.status in ("skipped", "not-run"):
+        case.result = [Skipped(message=cell.status)]
+    if known:
+        case.system_out = "\n\n".join(failure_text(f) for f in known)
+    return case
+
+
+def build_xml(result: RunResult) -> JUnitXml:
+    result = redact_all(result)
+    view = build_view(result)
+    xml = JUnitXml(name="mmcontract")
+    if result.errors:
+        suite = TestSuite("mmcontract run")
+        case = TestCase(name="run", classname="mmcontract")
+        error = Error(message=result.errors[0], type_="could-not-run")
+        error.text = "\n".join(result.errors)
+        case.result = [error]
+        suite.add_testcase(case)
+        xml.add_testsuite(suite)
+    for row in view.rows:
+        suite = TestSuite(row.operation)
+        suite.timestamp = result.started_at
+        suite.hostname = result.target
+        suite.add_property("cases_sent", str(row.coverage.cases_sent))
+        suite.add_property("cases_2xx", str(row.coverage.cases_2xx))
+        for cell in row.cells:
+            if cell.status != "none":
+                suite.add_testcase(_testcase(cell))
+        xml.add_testsuite(suite)
+    if result.stale_baseline:
+        # Shown as skipped cases, which every reader lists, so a stale entry gets noticed.
+        suite = TestSuite("mmcontract baseline")
+        for entry in result.stale_baseline:
+            case = TestCase(
+                name=f"stale {entry.get('check')} {entry.get('signature')}",
+                classname=str(entry.get("operation")),
+            )
+            case.result = [Skipped(message="baseline entry not reproduced by this run: remove it if fixed")]
+            case.system_out = str(entry.get("reason") or "")
+            suite.add_testcase(case)
+        xml.add_testsuite(suite)
+    xml.update_statistics()
+    return xml
+
+
+def write(result: RunResult, report_dir: Path) -> Path:
+    buffer = io.BytesIO()
+    build_xml(result).write(buffer, pretty=True)
+    path = report_dir / FILENAME
+    path.write_text(redact(buffer.getvalue().decode("utf-8")), encoding="utf-8")
+    return path

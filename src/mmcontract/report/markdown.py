@@ -1,0 +1,82 @@
+"""summary.md: a short Markdown summary for a CI job summary ($GITHUB_STEP_SUMMARY, GitLab, a PR comment).
+
+Short on purpose: the outcome, totals, the new failures (capped) and stale baseline entries; the HTML report
+has the rest.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from mmcontract.report.model import Failure, RunResult
+from mmcontract.report.redact import redact, redact_all
+from mmcontract.report.view import build_view
+
+FILENAME = "summary.md"
+MAX_FAILURES = 20
+ICON = {"conformant": "✅", "violations": "❌", "could-not-run": "⚠️"}
+
+
+def _cell(text: str | None, limit: int = 160) -> str:
+    """One table cell: single line, pipes escaped, shortened."""
+    text = " ".join((text or "").split()).replace("|", "\\|")
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def _failure_row(f: Failure) -> str:
+    detail = f.message.splitlines()[0] if f.message else f.title
+    if f.expected is not None or f.actual is not None:
+        detail += f" — expected {f.expected or '?'}, got {f.actual or '?'}"
+    return f"| `{f.check}` | `{_cell(f.operation)}` | {_cell(f.title)} | {_cell(detail)} |"
+
+
+def render(result: RunResult) -> str:
+    result = redact_all(result)
+    view = build_view(result)
+    t = view.totals
+    lines = [
+        f"## {ICON[view.outcome]} mmcontract: {view.headline}",
+        "",
+        f"Target `{result.target}` · profile `{result.profile}` · seed `{result.seed}` · "
+        f"contract `{result.spec_hash[:12]}` · writes {'on' if result.allow_writes else 'off'}",
+        "",
+        "| operations | cases sent | reached 2xx | cells passed | cells failed | new failures | known | stale baseline |",
+        "|---:|---:|---:|---:|---:|---:|---:|---:|",
+        f"| {t.operations} | {t.cases_sent} | {t.cases_2xx} | {t.cells['passed']} | {t.cells['failed']} "
+        f"| {t.new_failures} | {t.known_failures} | {t.stale_baseline} |",
+    ]
+    if result.errors:
+        lines += ["", "**Could not run:**", *(f"- {_cell(e, 300)}" for e in result.errors)]
+    new = result.new_failures
+    if new:
+        lines += [
+            "",
+            "### New violations",
+            "",
+            "| check | operation | rule | what happened |",
+            "|---|---|---|---|",
+            *(_failure_row(f) for f in new[:MAX_FAILURES]),
+        ]
+        if len(new) > MAX_FAILURES:
+            lines.append(f"\n…and {len(new) - MAX_FAILURES} more: see report.html.")
+    known = [f for f in result.failures if f.known]
+    if known:
+        lines += ["", f"<details><summary>{len(known)} known deviation(s) from the baseline</summary>", ""]
+        lines += [
+            f"- `{f.check}` `{f.operation}`: {_cell(f.baseline_reason or 'no reason given')}" for f in known
+        ]
+        lines += ["", "</details>"]
+    if result.stale_baseline:
+        lines += ["", "### Stale baseline entries (not reproduced: remove them if fixed)", ""]
+        lines += [
+            f"- `{e.get('check')}` `{e.get('operation')}` `{e.get('signature')}`: {_cell(str(e.get('reason') or ''))}"
+            for e in result.stale_baseline
+        ]
+    lines += ["", "Full details: `report.html`, `junit.xml`, `summary.json`."]
+    return "\n".join(lines) + "\n"
+
+
+def write(result: RunResult, report_dir: Path) -> Path:
+    path = report_dir / FILENAME
+    path.write_text(redact(render(result)), encoding="utf-8")
+    return path

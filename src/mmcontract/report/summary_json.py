@@ -1,0 +1,109 @@
+"""summary.json: the machine-readable result, following the versioned schema shipped beside this module."""
+
+from __future__ import annotations
+
+import json
+from functools import cache
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+import jsonschema
+
+from mmcontract import __version__
+from mmcontract.report.model import Failure, RunResult
+from mmcontract.report.redact import redact, redact_all
+from mmcontract.report.view import build_view
+
+SCHEMA_VERSION = "1.0"
+FILENAME = "summary.json"
+
+
+@cache
+def load_schema() -> dict[str, Any]:
+    return json.loads(resources.files("mmcontract.report").joinpath("summary.schema.json").read_text())
+
+
+def validate(document: dict[str, Any]) -> None:
+    """Raise jsonschema.ValidationError if `document` does not follow summary.schema.json."""
+    schema = load_schema()
+    jsonschema.validators.validator_for(schema)(schema, format_checker=jsonschema.FormatChecker()).validate(
+        document
+    )
+
+
+def _failure(f: Failure) -> dict[str, Any]:
+    return {
+        "operation": f.operation,
+        "check": f.check,
+        "title": f.title,
+        "family": f.family,
+        "message": f.message,
+        "basis": f.basis,
+        "expected": f.expected,
+        "actual": f.actual,
+        "curl": f.curl,
+        "response_excerpt": f.response_excerpt,
+        "signature": f.signature,
+        "known": f.known,
+        "baseline_reason": f.baseline_reason,
+    }
+
+
+def build_summary(result: RunResult) -> dict[str, Any]:
+    result = redact_all(result)
+    view = build_view(result)
+    t = view.totals
+    return {
+        "schema_version": SCHEMA_VERSION,
+        "tool": {"name": "mmcontract", "version": __version__},
+        "target": result.target,
+        "spec": {"path": result.spec_path, "sha256": result.spec_hash},
+        "seed": result.seed,
+        "profile": result.profile,
+        "started_at": result.started_at,
+        "finished_at": result.finished_at,
+        "allow_writes": result.allow_writes,
+        "outcome": view.outcome,
+        "exit_code": result.exit_code,
+        "totals": {
+            "operations": t.operations,
+            "cases_sent": t.cases_sent,
+            "cases_2xx": t.cases_2xx,
+            "failures": t.failures,
+            "new_failures": t.new_failures,
+            "known_failures": t.known_failures,
+            "stale_baseline": t.stale_baseline,
+            "cells": t.cells,
+        },
+        "families": view.families,
+        "operations": [
+            {
+                "operation": row.operation,
+                "cases_sent": row.coverage.cases_sent,
+                "cases_2xx": row.coverage.cases_2xx,
+                "verdicts": {
+                    cell.family: {
+                        "status": cell.status,
+                        "cases": cell.cases,
+                        "failures": len(cell.new_failures),
+                        "known_failures": len(cell.known_failures),
+                    }
+                    for cell in row.cells
+                    if cell.status != "none"
+                },
+            }
+            for row in view.rows
+        ],
+        "failures": [_failure(f) for f in result.failures],
+        "stale_baseline": [dict(e) for e in result.stale_baseline],
+        "errors": list(result.errors),
+    }
+
+
+def write(result: RunResult, report_dir: Path) -> Path:
+    document = build_summary(result)
+    validate(document)
+    path = report_dir / FILENAME
+    path.write_text(redact(json.dumps(document, indent=2, ensure_ascii=False)) + "\n", encoding="utf-8")
+    return path
