@@ -1,0 +1,361 @@
+"""`make bench`: how fast the reference server and the suite are, as ratios measured in one run.
+
+Server part: `wrk` (Debian package `wrk`) drives `mmcontract serve` over a real socket: a list
+(`GET /modelPackages/?limit=100`) and a get-by-id, at 1 and at 8 connections, each next to a control measured
+in the same run: the same server's constant-JSON route (`GET /api/v2/_bench/constant?size=N`) answering a body
+of the same size. Runs alternate target and control and the figures are medians, because this machine is small
+and shared. Goals: get-by-id >= 0.5 of its control's requests/s, list >= 0.25.
+
+Suite part: wall time of `mmcontract run` per profile against the embedded server, and the suite's test cases
+per second next to plain `schemathesis run` on the same spec with the same example budget (goal >= 0.8).
+
+`served()` is also what the socket self-tests use to run a real `mmcontract serve` process.
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import json
+import os
+import platform
+import secrets
+import shutil
+import signal
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Iterator, Sequence
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+
+import httpx
+
+API_BASE = "/api/v2"
+CONTROL_PATH = f"{API_BASE}/_bench/constant"
+WRK_INSTALL = "apt-get update && apt-get install -y wrk"
+GOALS = {"get": 0.5, "list": 0.25}
+SUITE_RATE_GOAL = 0.8
+REPO_ROOT = Path(__file__).resolve().parents[2]
+SPEC_PATH = REPO_ROOT / "openapi" / "model_management.yaml"
+
+# wrk reports through this script: one JSON line, latencies in microseconds.
+_WRK_LUA = """
+done = function(summary, latency, requests)
+  local e = summary.errors
+  io.write(string.format(
+    '{"requests": %d, "duration_us": %d, "bytes": %d, "socket_errors": %d, "non_2xx": %d, '
+    .. '"p50_us": %d, "p99_us": %d}\\n',
+    summary.requests, summary.duration, summary.bytes, e.connect + e.read + e.write + e.timeout, e.status,
+    latency:percentile(50), latency:percentile(99)))
+end
+"""
+
+
+# --------------------------------------------------------------------------------------------------------------
+# A real `mmcontract serve` process
+
+
+@dataclass
+class Served:
+    """A running `mmcontract serve` process: where it listens and how to authenticate."""
+
+    process: subprocess.Popen[bytes]
+    host: str
+    port: int
+    token: str
+    db: str
+    log_path: Path
+
+    @property
+    def origin(self) -> str:
+        return f"http://{self.host}:{self.port}"
+
+    @property
+    def endpoint(self) -> str:
+        """The official client's form of the target: `http://HOST:PORT/api/v2`."""
+        return f"{self.origin}{API_BASE}"
+
+    @property
+    def headers(self) -> dict[str, str]:
+        return {"Authorization": f"Bearer {self.token}"}
+
+    def log_tail(self, lines: int = 20) -> str:
+        try:
+            text = self.log_path.read_text(errors="replace")
+        except OSError:
+            return ""
+        return "\n".join(text.splitlines()[-lines:]).replace(self.token, "[Filtered]")
+
+
+def free_port(host: str = "127.0.0.1") -> int:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.bind((host, 0))
+        return int(sock.getsockname()[1])
+
+
+def start_server(
+    *,
+    db: str | os.PathLike[str] = ":memory:",
+    token: str | None = None,
+    args: Sequence[str] = (),
+    log_dir: str | os.PathLike[str] | None = None,
+    host: str = "127.0.0.1",
+    ready_timeout: float = 30.0,
+) -> Served:
+    """Start `mmcontract serve` on a free port and wait until `GET /api/v2/version/` answers 200."""
+    token = token or f"bench-{secrets.token_hex(8)}"
+    log_dir = Path(log_dir or tempfile.mkdtemp(prefix="mmcontract-serve-"))
+    last_error = ""
+    for _attempt in range(3):  # the free port can be taken between probing and binding
+        port = free_port(host)
+        log_path = log_dir / f"serve-{port}.log"
+        command = [sys.executable, "-m", "mmcontract", "serve", "--host", host, "--port", str(port)]
+        command += ["--db", str(db), "--token", token, *args]
+        with open(log_path, "wb") as log:
+            process = subprocess.Popen(command, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
+        served = Served(process, host, port, token, str(db), log_path)
+        deadline = time.monotonic() + ready_timeout
+        while time.monotonic() < deadline:
+            if process.poll() is not None:
+                last_error = f"exited with {process.returncode}: {served.log_tail()}"
+                break
+            try:
+                response = httpx.get(f"{served.endpoint}/version/", headers=served.headers, timeout=2.0)
+                if response.status_code == 200:
+                    return served
+                last_error = f"GET /api/v2/version/ answered {response.status_code}"
+            except httpx.HTTPError as exc:
+                last_error = type(exc).__name__
+            time.sleep(0.05)
+        else:
+            stop_server(served)
+            raise RuntimeError(f"mmcontract serve not ready within {ready_timeout}s: {last_error}")
+    raise RuntimeError(f"mmcontract serve did not start: {last_error}")
+
+
+def stop_server(served: Served, *, kill: bool = False) -> None:
+    """SIGTERM (or SIGKILL with `kill=True`) the server process, and wait for it."""
+    if served.process.poll() is None:
+        served.process.send_signal(signal.SIGKILL if kill else signal.SIGTERM)
+        try:
+            served.process.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            served.process.kill()
+            served.process.wait(timeout=10)
+
+
+@contextlib.contextmanager
+def served(**kwargs: object) -> Iterator[Served]:
+    """`with served(db=..., args=[...]) as server:` a `mmcontract serve` process, stopped on exit."""
+    server = start_server(**kwargs)  # type: ignore[arg-type]
+    try:
+        yield server
+    finally:
+        stop_server(server)
+
+
+# --------------------------------------------------------------------------------------------------------------
+# Server part: wrk
+
+
+@dataclass
+class WrkRun:
+    requests_per_s: float
+    p50_ms: float
+    p99_ms: float
+    requests: int
+    failed: int
+
+
+def wrk_available() -> bool:
+    return shutil.which("wrk") is not None
+
+
+def run_wrk(url: str, headers: dict[str, str], *, connections: int, duration: float, script: Path) -> WrkRun:
+    command = ["wrk", "-t1", f"-c{connections}", f"-d{max(1, round(duration))}s", "--timeout", "10s"]
+    command += ["-s", str(script)]
+    for name, value in headers.items():
+        command += ["-H", f"{name}: {value}"]
+    result = subprocess.run(
+        [*command, url], capture_output=True, text=True, check=False, timeout=duration + 60
+    )
+    line = next((ln for ln in reversed(result.stdout.splitlines()) if ln.startswith("{")), None)
+    if result.returncode != 0 or line is None:
+        raise RuntimeError(f"wrk failed ({result.returncode}): {result.stderr.strip()[:300]}")
+    data = json.loads(line)
+    seconds = data["duration_us"] / 1e6
+    return WrkRun(
+        requests_per_s=data["requests"] / seconds if seconds else 0.0,
+        p50_ms=data["p50_us"] / 1000,
+        p99_ms=data["p99_us"] / 1000,
+        requests=data["requests"],
+        failed=data["socket_errors"] + data["non_2xx"],
+    )
+
+
+@dataclass
+class Comparison:
+    """One target next to its control at one connection count; medians over the runs."""
+
+    name: str
+    kind: str  # "get" or "list": selects the goal
+    path: str
+    body_bytes: int
+    connections: int
+    target: dict[str, float] = field(default_factory=dict)
+    control: dict[str, float] | None = None
+    ratio: float | None = None
+    goal: float = 0.0
+    runs: int = 0
+    failed_requests: int = 0
+
+    @property
+    def met(self) -> bool | None:
+        return None if self.ratio is None else self.ratio >= self.goal
+
+
+def _median_of(runs: list[WrkRun]) -> dict[str, float]:
+    return {
+        "requests_per_s": round(statistics.median(r.requests_per_s for r in runs), 1),
+        "p50_ms": round(statistics.median(r.p50_ms for r in runs), 3),
+        "p99_ms": round(statistics.median(r.p99_ms for r in runs), 3),
+    }
+
+
+def _pick_targets(server: Served) -> list[tuple[str, str, str, int]]:
+    """(name, kind, path, body size) for the list and the get-by-id, read from the server's own data."""
+    with httpx.Client(base_url=server.origin, headers=server.headers, timeout=10.0) as client:
+        list_path = f"{API_BASE}/modelPackages/?limit=100"
+        listing = client.get(list_path)
+        listing.raise_for_status()
+        items = listing.json()["data"]
+        if not items:
+            raise RuntimeError("the server lists no model packages: start it with its seed data")
+        get_path = f"{API_BASE}/modelPackages/{items[0]['id']}/"
+        got = client.get(get_path)
+        got.raise_for_status()
+        return [
+            (f"list modelPackages ({len(items)} items)", "list", list_path, len(listing.content)),
+            ("get modelPackage by id", "get", get_path, len(got.content)),
+        ]
+
+
+def _control_available(server: Served, size: int) -> bool:
+    response = httpx.get(f"{server.origin}{CONTROL_PATH}?size={size}", headers=server.headers, timeout=10.0)
+    return response.status_code == 200 and len(response.content) == size
+
+
+def bench_server(
+    *, runs: int, duration: float, connections: Sequence[int], log: bool = True
+) -> list[Comparison]:
+    say = print if log else (lambda *a, **k: None)
+    with (
+        tempfile.TemporaryDirectory(prefix="mmcontract-bench-") as tmp,
+        served(db=Path(tmp) / "bench.db", log_dir=tmp) as server,
+    ):
+        script = Path(tmp) / "report.lua"
+        script.write_text(_WRK_LUA)
+        targets = _pick_targets(server)
+        control_ok = all(_control_available(server, size) for *_, size in targets)
+        if not control_ok:
+            say(f"warning: the server has no working {CONTROL_PATH}?size=N route: no control, no ratios")
+        results: list[Comparison] = []
+        for conns in connections:
+            for name, kind, path, size in targets:
+                comparison = Comparison(name, kind, path, size, conns, goal=GOALS[kind], runs=runs)
+                target_url = f"{server.origin}{path}"
+                control_url = f"{server.origin}{CONTROL_PATH}?size={size}"
+                # Warm-up: the first second of a fresh route is not what we measure.
+                run_wrk(target_url, server.headers, connections=conns, duration=1, script=script)
+                target_runs: list[WrkRun] = []
+                control_runs: list[WrkRun] = []
+                for _ in range(runs):  # alternate, so drift on a shared machine hits both alike
+                    target_runs.append(
+                        run_wrk(
+                            target_url, server.headers, connections=conns, duration=duration, script=script
+                        )
+                    )
+                    if control_ok:
+                        control_runs.append(
+                            run_wrk(
+                                control_url,
+                                server.headers,
+                                connections=conns,
+                                duration=duration,
+                                script=script,
+                            )
+                        )
+                comparison.target = _median_of(target_runs)
+                comparison.failed_requests = sum(r.failed for r in target_runs + control_runs)
+                if control_runs:
+                    comparison.control = _median_of(control_runs)
+                    comparison.ratio = round(
+                        comparison.target["requests_per_s"] / comparison.control["requests_per_s"], 3
+                    )
+                say(_format_row(comparison))
+                results.append(comparison)
+        return results
+
+
+def _format_row(c: Comparison) -> str:
+    control = c.control or {}
+    verdict = {None: "no control", True: "ok", False: "MISSED"}[c.met]
+    ratio = "-" if c.ratio is None else f"{c.ratio:.2f}"
+    return (
+        f"{c.name:<34} {c.connections:>2} conn {c.body_bytes:>7} B  "
+        f"{c.target['requests_per_s']:>8.0f} req/s p50 {c.target['p50_ms']:>6.2f} ms p99 {c.target['p99_ms']:>6.2f} ms"
+        f" | control {control.get('requests_per_s', 0):>8.0f} req/s p50 {control.get('p50_ms', 0):>6.2f} ms"
+        f" p99 {control.get('p99_ms', 0):>6.2f} ms | ratio {ratio} (goal >= {c.goal}) {verdict}"
+    )
+
+
+# --------------------------------------------------------------------------------------------------------------
+# Entry point
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="python -m mmcontract.bench", description=__doc__.splitlines()[0])
+    parser.add_argument("--part", choices=("server", "suite", "all"), default="all")
+    parser.add_argument("--runs", type=int, default=5, help="short runs per measurement; medians reported")
+    parser.add_argument("--duration", type=float, default=3.0, help="seconds per wrk run")
+    parser.add_argument("--connections", default="1,8", help="comma-separated connection counts")
+    parser.add_argument(
+        "--json", default=str(REPO_ROOT / "reports" / "bench.json"), help="where to write results"
+    )
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    document: dict[str, object] = {
+        "command": "python -m mmcontract.bench " + " ".join(argv if argv is not None else sys.argv[1:]),
+        "started_at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
+        "machine": {
+            "cpus": os.cpu_count(),
+            "python": platform.python_version(),
+            "platform": platform.platform(),
+        },
+    }
+    if args.part in ("server", "all"):
+        if not wrk_available():
+            sys.stderr.write(
+                f"mmcontract bench: error: wrk is not installed; install it with: {WRK_INSTALL}\n"
+            )
+            return 2
+        connections = [int(c) for c in args.connections.split(",") if c.strip()]
+        print(f"server: wrk, {args.runs} runs x {args.duration:g} s per measurement, medians")
+        results = bench_server(runs=args.runs, duration=args.duration, connections=connections)
+        document["server"] = [asdict(r) | {"met": r.met} for r in results]
+    out = Path(args.json)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_text(json.dumps(document, indent=2) + "\n")
+    print(f"results written to {out}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
