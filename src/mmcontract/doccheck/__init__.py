@@ -1,0 +1,6 @@
+"""The fidelity check: read the scraped reference page and compare every fact it states with the contract.
+
+`reader` turns the page into a structured model (operations, parameters, schema sections whose lost
+headings are recovered from evidence), `compare` matches that model fact by fact against the spec and
+excuses only what an `x-doc-gap` records, `cli` is `mmcontract doc-check PAGE`.
+"""

@@ -1,0 +1,954 @@
+"""Fact-by-fact comparison of the page model (`reader`) with the contract.
+
+Each fact the page states is compared with the spec node it concerns. A difference of aspect A is excused
+only when that node carries an `x-doc-gap` entry with `aspect: A` (ARCHITECTURE.md). The node is:
+
+| fact                                              | aspect      | node that must carry the x-doc-gap        |
+|---------------------------------------------------|-------------|-------------------------------------------|
+| operation on the page, missing in the spec        | removed     | the path item (or nothing: unexcusable)   |
+| deprecated flag                                   | deprecated  | the operation                             |
+| parameter missing in the spec                     | removed     | the operation                             |
+| parameter location/type/format/required/enum      | type, format, required, enum | the parameter            |
+| request body missing / schema / required          | removed / body / required | the operation / the requestBody |
+| documented status missing in the spec             | removed     | the operation                             |
+| response schema (page `None` or a name)           | body        | the response                              |
+| documented schema missing in the spec             | removed     | nothing: unexcusable                      |
+| schema property missing in the spec               | removed     | the schema                                |
+| property type / nullability / format / required / enum / bounds | type, nullable, format, required, enum, bounds | the property |
+| anything the spec has and the page does not       | added       | the added node (operation, parameter, requestBody, response, schema, property) |
+
+A node reached through `$ref` is the pair (referring node, referred node): an entry on either counts.
+An entry that the comparison examined (its node and aspect were checked) but that excused nothing is
+stale; entries of an aspect the comparison does not check at that node (examples, defaults, `other`)
+are listed as unchecked, not stale.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
+from typing import Any
+
+from mmcontract.doccheck.reader import (
+    RESTRICTION_KEYS,
+    Operation,
+    Page,
+    Parameter,
+    Property,
+    SchemaSection,
+    TypeExpr,
+)
+from mmcontract.errors import SpecError
+
+ASPECTS = frozenset(
+    {
+        "added",
+        "removed",
+        "type",
+        "format",
+        "nullable",
+        "required",
+        "enum",
+        "default",
+        "bounds",
+        "status",
+        "body",
+        "deprecated",
+        "other",
+    }
+)
+CATEGORIES = (
+    "operations",
+    "parameters",
+    "request bodies",
+    "responses",
+    "schemas",
+    "properties",
+    "nullability",
+    "required lists",
+    "formats",
+    "enum values",
+    "constraints",
+    "lost enum tables",
+    "spec additions",
+)
+HTTP_METHODS = ("get", "put", "post", "delete", "options", "head", "patch", "trace")
+JSON_CONTENT = "application/json"
+
+
+@dataclass(frozen=True)
+class Difference:
+    location: str
+    aspect: str
+    page_value: str
+    spec_value: str
+    pointer: str = ""  # the spec node that would have to carry the x-doc-gap
+
+    def __str__(self) -> str:
+        where = f" [x-doc-gap at {self.pointer}]" if self.pointer else " [no node can excuse it]"
+        return f"{self.location}: {self.aspect}: page {self.page_value} | spec {self.spec_value}{where}"
+
+
+@dataclass
+class GapEntry:
+    pointer: str
+    index: int
+    aspect: str
+    entry: dict[str, Any]
+    checked: bool = False  # the comparison examined this aspect at this node
+    used: bool = False  # it excused at least one difference
+
+    def __str__(self) -> str:
+        return f"{self.pointer} x-doc-gap[{self.index}] aspect {self.aspect}"
+
+
+@dataclass
+class Count:
+    matched: int = 0
+    excused: int = 0
+    differing: int = 0
+
+    @property
+    def total(self) -> int:
+        return self.matched + self.excused + self.differing
+
+    def __str__(self) -> str:
+        return f"{self.matched}/{self.total} matched, {self.excused} excused, {self.differing} unexcused"
+
+
+@dataclass
+class Comparison:
+    differences: list[Difference] = field(default_factory=list)  # unexcused
+    excused: list[tuple[Difference, list[GapEntry]]] = field(default_factory=list)
+    counts: dict[str, Count] = field(default_factory=lambda: {c: Count() for c in CATEGORIES})
+    gaps: list[GapEntry] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
+    bindings: list[str] = field(default_factory=list)  # how unidentified page sections were bound
+
+    @property
+    def ok(self) -> bool:
+        return not self.differences
+
+    @property
+    def stale(self) -> list[GapEntry]:
+        return [g for g in self.gaps if g.checked and not g.used]
+
+    @property
+    def unchecked(self) -> list[GapEntry]:
+        return [g for g in self.gaps if not g.checked]
+
+
+# --------------------------------------------------------------------------------------------- spec access
+
+
+def escape(token: str) -> str:
+    return token.replace("~", "~0").replace("/", "~1")
+
+
+@dataclass
+class Node:
+    """A spec node and the pointers that name it: the referring site(s) and, through $ref, the target."""
+
+    value: Any
+    pointers: tuple[str, ...]
+
+    @property
+    def pointer(self) -> str:
+        return self.pointers[-1]
+
+    def child(self, spec: Spec, *keys: str | int, resolve: bool = True) -> Node | None:
+        value, pointer = self.value, self.pointer
+        for key in keys:
+            in_dict = isinstance(value, dict) and key in value
+            in_list = isinstance(value, list) and isinstance(key, int) and 0 <= key < len(value)
+            if not (in_dict or in_list):
+                return None
+            value = value[key]
+            pointer = f"{pointer}/{escape(str(key))}"
+        return spec.resolve(Node(value, (pointer,))) if resolve else Node(value, (pointer,))
+
+
+class Spec:
+    def __init__(self, document: dict[str, Any]):
+        if not isinstance(document, dict) or not isinstance(document.get("paths"), dict):
+            raise SpecError("the contract is not an OpenAPI document (no 'paths' object)")
+        self.document = document
+        self.gaps: dict[str, list[GapEntry]] = {}
+        self.malformed: list[str] = []
+        self._index_gaps(document, "#")
+
+    @property
+    def root(self) -> Node:
+        return Node(self.document, ("#",))
+
+    def lookup(self, pointer: str) -> Any:
+        value: Any = self.document
+        for raw in pointer.lstrip("#").split("/")[1:]:
+            key = raw.replace("~1", "/").replace("~0", "~")
+            if isinstance(value, dict) and key in value:
+                value = value[key]
+            elif isinstance(value, list) and key.isdigit() and int(key) < len(value):
+                value = value[int(key)]
+            else:
+                raise SpecError(f"the contract has a dangling $ref {pointer}")
+        return value
+
+    def resolve(self, node: Node) -> Node:
+        seen: set[str] = set()
+        while isinstance(node.value, dict) and isinstance(node.value.get("$ref"), str):
+            ref = node.value["$ref"]
+            if not ref.startswith("#/"):
+                raise SpecError(
+                    f"the contract refers outside itself ({ref} at {node.pointer}): not supported"
+                )
+            if ref in seen:
+                raise SpecError(f"the contract has a $ref cycle through {ref}")
+            seen.add(ref)
+            node = Node(self.lookup(ref), (*node.pointers, ref))
+        return node
+
+    def _index_gaps(self, value: Any, pointer: str) -> None:
+        if isinstance(value, dict):
+            if "x-doc-gap" in value:
+                entries = value["x-doc-gap"]
+                if not isinstance(entries, list):
+                    self.malformed.append(f"{pointer}: x-doc-gap is not a list")
+                    entries = []
+                for i, entry in enumerate(entries):
+                    aspect = entry.get("aspect") if isinstance(entry, dict) else None
+                    if aspect not in ASPECTS:
+                        self.malformed.append(f"{pointer}: x-doc-gap[{i}] has no known aspect ({aspect!r})")
+                    missing = [
+                        k
+                        for k in ("page", "spec", "why", "evidence")
+                        if not isinstance(entry, dict) or not entry.get(k)
+                    ]
+                    if missing and isinstance(entry, dict):
+                        self.malformed.append(f"{pointer}: x-doc-gap[{i}] lacks {', '.join(missing)}")
+                    self.gaps.setdefault(pointer, []).append(
+                        GapEntry(pointer, i, str(aspect), entry if isinstance(entry, dict) else {})
+                    )
+            for key, child in value.items():
+                if key != "x-doc-gap":
+                    self._index_gaps(child, f"{pointer}/{escape(str(key))}")
+        elif isinstance(value, list):
+            for i, child in enumerate(value):
+                self._index_gaps(child, f"{pointer}/{i}")
+
+    def entries(self, pointers: Iterable[str], aspect: str) -> list[GapEntry]:
+        return [g for p in pointers for g in self.gaps.get(p, []) if g.aspect == aspect]
+
+    def all_entries(self) -> list[GapEntry]:
+        return [g for entries in self.gaps.values() for g in entries]
+
+
+# --------------------------------------------------------------------------------------------- normalised types
+
+
+@dataclass
+class SpecType:
+    kinds: tuple[str, ...] = ()  # non-null JSON types, sorted
+    nullable: bool = False
+    ref: str | None = None
+    items: SpecType | None = None
+    format: str | None = None
+    enum: list[Any] | None = None
+    variants: tuple[str, ...] = ()  # oneOf/anyOf members (names or shapes) besides null
+    bounds: dict[str, Any] = field(default_factory=dict)
+
+    def shape(self) -> str:
+        """The type in the page's notation, without null and format."""
+        if self.variants:
+            return "oneOf(" + " | ".join(self.variants) + ")"
+        if self.ref:
+            return self.ref
+        if self.kinds == ("array",):
+            return f"[{self.items.shape() if self.items else 'any'}]"
+        return ",".join(self.kinds) if self.kinds else "any"
+
+
+def schema_name(ref: str) -> str | None:
+    prefix = "#/components/schemas/"
+    return ref[len(prefix) :] if ref.startswith(prefix) else None
+
+
+def normalise(raw: Any, depth: int = 0) -> SpecType:
+    """The type a schema object states. A `$ref` is named, not followed: the page's types name schemas too."""
+    out = SpecType()
+    if not isinstance(raw, dict) or depth > 20:
+        return out
+    _merge_bounds(out, raw)
+    if isinstance(raw.get("$ref"), str):
+        out.ref = schema_name(raw["$ref"]) or raw["$ref"]
+        out.nullable = raw.get("nullable") is True
+        return out
+    types = raw.get("type")
+    if isinstance(types, str):
+        types = [types]
+    if isinstance(types, list):
+        out.nullable = "null" in types
+        out.kinds = tuple(sorted(str(t) for t in types if t != "null"))
+    if raw.get("nullable") is True:
+        out.nullable = True
+    out.format = raw.get("format")
+    if isinstance(raw.get("enum"), list):
+        out.enum = [v for v in raw["enum"] if v is not None]
+    elif "const" in raw:
+        out.enum = [raw["const"]] if raw["const"] is not None else []
+    if "items" in raw:
+        out.items = normalise(raw["items"], depth + 1)
+    for combinator in ("oneOf", "anyOf", "allOf"):
+        members = raw.get(combinator)
+        if not isinstance(members, list):
+            continue
+        member_types = []
+        for member_raw in members:
+            member = normalise(member_raw, depth + 1)
+            if member.kinds == () and member.nullable and not member.ref and not member.variants:
+                out.nullable = True  # the {type: "null"} member
+            else:
+                member_types.append(member)
+        if combinator == "allOf" or len(member_types) == 1:
+            for member in member_types:
+                out.nullable = out.nullable or member.nullable
+                out.ref = out.ref or member.ref
+                out.kinds = out.kinds or member.kinds
+                out.items = out.items or member.items
+                out.format = out.format or member.format
+                out.enum = out.enum if out.enum is not None else member.enum
+                out.variants = out.variants or member.variants
+                for key, value in member.bounds.items():
+                    out.bounds.setdefault(key, value)
+        else:
+            out.variants = tuple(m.shape() for m in member_types)
+            out.nullable = out.nullable or any(m.nullable for m in member_types)
+    return out
+
+
+def _merge_bounds(out: SpecType, raw: dict[str, Any]) -> None:
+    for key in RESTRICTION_KEYS:
+        if key in raw and key != "pattern":
+            out.bounds[key] = raw[key]
+
+
+def page_shape(type_expr: TypeExpr, variants: list[TypeExpr] | None = None) -> str:
+    if type_expr.kind in ("oneOf", "anyOf") and variants:
+        return "oneOf(" + " | ".join(v.ref or page_shape(v) for v in variants) + ")"
+    if type_expr.kind == "ref":
+        return type_expr.ref or "?"
+    if type_expr.kind == "array":
+        inner = type_expr.items
+        if inner is not None and inner.kind in ("oneOf", "anyOf") and variants:
+            return f"[{page_shape(inner, variants)}]"
+        return f"[{page_shape(inner) if inner else 'any'}]"
+    if type_expr.kind == "union":
+        return ",".join(sorted(type_expr.kinds))
+    return type_expr.kind
+
+
+def page_format(type_expr: TypeExpr) -> str | None:
+    if type_expr.kind == "array" and type_expr.items is not None:
+        return type_expr.items.format or type_expr.format
+    return type_expr.format
+
+
+def spec_format(spec_type: SpecType) -> str | None:
+    if spec_type.kinds == ("array",) and spec_type.items is not None:
+        return spec_type.items.format or spec_type.format
+    return spec_type.format
+
+
+def spec_enum(spec_type: SpecType) -> list[Any] | None:
+    if spec_type.enum is None and spec_type.kinds == ("array",) and spec_type.items is not None:
+        return spec_type.items.enum
+    return spec_type.enum
+
+
+def coerce_enum(values: list[str], type_expr: TypeExpr) -> list[Any]:
+    """The page writes every enum value bare; give each the JSON type the page's Type column says."""
+    kind = type_expr.items.kind if type_expr.kind == "array" and type_expr.items else type_expr.kind
+    out: list[Any] = []
+    for value in values:
+        if kind == "integer":
+            try:
+                out.append(int(value))
+                continue
+            except ValueError:
+                pass
+        if kind == "number":
+            try:
+                out.append(float(value))
+                continue
+            except ValueError:
+                pass
+        if kind == "boolean" and value in ("true", "false"):
+            out.append(value == "true")
+            continue
+        out.append(value)
+    return out
+
+
+def _typed(value: Any) -> tuple[str, Any]:
+    """Equality that keeps 'true' (a string) apart from true (a boolean) and 1 from True."""
+    if isinstance(value, bool):
+        return ("boolean", value)
+    if isinstance(value, int | float):
+        return ("number", float(value))
+    return (type(value).__name__, value)
+
+
+def show(value: Any) -> str:
+    if value is None:
+        return "absent"
+    if isinstance(value, list):
+        return "[" + ", ".join(_show_item(v) for v in value) + "]"
+    return str(value)
+
+
+def _show_item(value: Any) -> str:
+    if isinstance(value, str):
+        return (
+            value
+            if value and value.strip() == value and value not in ("true", "false", "null")
+            else repr(value)
+        )
+    if isinstance(value, bool):
+        return f"{str(value).lower()} (boolean)"
+    return str(value)
+
+
+# --------------------------------------------------------------------------------------------- the comparison
+
+
+class _Comparer:
+    def __init__(self, page: Page, spec: Spec):
+        self.page, self.spec = page, spec
+        self.result = Comparison(gaps=spec.all_entries())
+        self.result.warnings.extend(f"page: {note}" for note in page.notes)
+        self.result.warnings.extend(f"contract: malformed {m}" for m in spec.malformed)
+        self.seen_schemas: set[str] = set()
+
+    # -- recording
+
+    def fact(
+        self,
+        category: str | None,
+        location: str,
+        aspect: str,
+        pointers: Iterable[str],
+        page_value: Any,
+        spec_value: Any,
+        equal: bool,
+    ) -> str:
+        """Record one compared fact; returns "matched", "excused" or "differing"."""
+        pointers = tuple(pointers)
+        entries = self.spec.entries(pointers, aspect)
+        for entry in entries:
+            entry.checked = True
+        if equal:
+            status = "matched"
+        else:
+            diff = Difference(
+                location,
+                aspect,
+                page_value if isinstance(page_value, str) else show(page_value),
+                spec_value if isinstance(spec_value, str) else show(spec_value),
+                pointers[-1] if pointers else "",
+            )
+            if entries:
+                for entry in entries:
+                    entry.used = True
+                self.result.excused.append((diff, entries))
+                status = "excused"
+            else:
+                self.result.differences.append(diff)
+                status = "differing"
+        if category is not None:
+            count = self.result.counts[category]
+            setattr(count, status, getattr(count, status) + 1)
+        return status
+
+    def added(self, location: str, node: Node, what: str) -> None:
+        self.fact("spec additions", location, "added", node.pointers, "silent", what, equal=False)
+
+    @staticmethod
+    def worst(*statuses: str) -> str:
+        for status in ("differing", "excused"):
+            if status in statuses:
+                return status
+        return "matched"
+
+    def count(self, category: str, status: str) -> None:
+        count = self.result.counts[category]
+        setattr(count, status, getattr(count, status) + 1)
+
+    # -- operations
+
+    def run(self) -> Comparison:
+        spec_ops = dict(self._spec_operations())
+        for op in self.page.operations:
+            node = spec_ops.pop((op.method.lower(), op.path), None)
+            if node is None:
+                path_item = self.spec.root.child(self.spec, "paths", op.path)
+                self.fact(
+                    "operations",
+                    op.key,
+                    "removed",
+                    path_item.pointers if path_item else (),
+                    "documented",
+                    "absent",
+                    equal=False,
+                )
+                continue
+            self._operation(op, node)
+        for (method, path), node in spec_ops.items():
+            self.added(f"{method.upper()} {path}", node, "an operation the page does not document")
+        self._schemas()
+        self._security_schemes()
+        return self.result
+
+    def _spec_operations(self) -> Iterator[tuple[tuple[str, str], Node]]:
+        paths = self.spec.root.child(self.spec, "paths")
+        assert paths is not None
+        for path in paths.value:
+            if not isinstance(path, str) or path.startswith("x-"):
+                continue
+            item = paths.child(self.spec, path)
+            if item is None or not isinstance(item.value, dict):
+                continue
+            for method in HTTP_METHODS:
+                op = item.child(self.spec, method)
+                if op is not None and isinstance(op.value, dict):
+                    yield (method, path), op
+
+    def _operation(self, op: Operation, node: Node) -> None:
+        spec_deprecated = bool(node.value.get("deprecated", False))
+        status = self.fact(
+            None,
+            op.key,
+            "deprecated",
+            node.pointers,
+            "deprecated" if op.deprecated else "not deprecated",
+            "deprecated" if spec_deprecated else "not deprecated",
+            op.deprecated == spec_deprecated,
+        )
+        self.count("operations", status)
+        self._parameters(op, node)
+        self._request_body(op, node)
+        self._responses(op, node)
+
+    def _spec_parameters(self, op_node: Node) -> dict[tuple[str, str], Node]:
+        """Path-item parameters, overridden by the operation's own (same name and location)."""
+        item_pointer = op_node.pointer.rsplit("/", 1)[0]
+        item = Node(self.spec.lookup(item_pointer), (item_pointer,))
+        found: dict[tuple[str, str], Node] = {}
+        for owner in (item, op_node):
+            params = owner.child(self.spec, "parameters")
+            if params is None or not isinstance(params.value, list):
+                continue
+            for i in range(len(params.value)):
+                param = params.child(self.spec, i)
+                if param is not None and isinstance(param.value, dict):
+                    found[(str(param.value.get("name")), str(param.value.get("in")))] = param
+        return found
+
+    def _parameters(self, op: Operation, node: Node) -> None:
+        spec_params = self._spec_parameters(node)
+        for param in op.parameters:
+            where = f"{op.key} {param.location} parameter {param.name}"
+            spec_param = spec_params.pop((param.name, param.location), None)
+            if spec_param is None:
+                status = self.fact(None, where, "removed", node.pointers, "documented", "absent", False)
+                self.count("parameters", status)
+                continue
+            self.count("parameters", self._parameter(where, param, spec_param))
+        for (name, location), spec_param in spec_params.items():
+            self.added(
+                f"{op.key} {location} parameter {name}", spec_param, "a parameter the page does not list"
+            )
+
+    def _parameter(self, where: str, param: Parameter, node: Node) -> str:
+        spec_required = bool(node.value.get("required", False))
+        statuses = [
+            self.fact(
+                None,
+                where,
+                "required",
+                node.pointers,
+                str(param.required).lower(),
+                str(spec_required).lower(),
+                param.required == spec_required,
+            )
+        ]
+        schema = node.value.get("schema")
+        if schema is None and isinstance(node.value.get("content"), dict) and node.value["content"]:
+            content = node.value["content"]
+            media = JSON_CONTENT if JSON_CONTENT in content else next(iter(content))
+            schema = (content.get(media) or {}).get("schema")
+        spec_type = normalise(schema)
+        statuses.append(
+            self.fact(
+                None,
+                where,
+                "type",
+                node.pointers,
+                page_shape(param.type),
+                spec_type.shape(),
+                page_shape(param.type) == spec_type.shape(),
+            )
+        )
+        statuses.append(
+            self.fact(
+                "formats" if page_format(param.type) or spec_format(spec_type) else None,
+                where,
+                "format",
+                node.pointers,
+                show(page_format(param.type)),
+                show(spec_format(spec_type)),
+                page_format(param.type) == spec_format(spec_type),
+            )
+        )
+        self._enum(where, node.pointers, param.type, param.enum, False, spec_type)
+        # The parameter table has no Restrictions column: any bound in the spec is the spec's own.
+        for key, value in sorted(spec_type.bounds.items()):
+            self.fact(
+                "constraints", where, "bounds", node.pointers, f"{key} absent", f"{key} {show(value)}", False
+            )
+        return self.worst(*statuses)
+
+    def _request_body(self, op: Operation, node: Node) -> None:
+        body = node.child(self.spec, "requestBody")
+        where = f"{op.key} request body"
+        if op.body is None:
+            if body is not None:
+                self.added(where, body, "a request body the page does not document")
+            return
+        if body is None:
+            self.count(
+                "request bodies",
+                self.fact(None, where, "removed", node.pointers, "documented", "absent", False),
+            )
+            return
+        spec_required = bool(body.value.get("required", False))
+        schema = body.child(self.spec, "content", JSON_CONTENT, "schema")
+        spec_schema = self._ref_name(body, ("content", JSON_CONTENT, "schema"))
+        statuses = [
+            self.fact(
+                None,
+                where,
+                "required",
+                body.pointers,
+                str(op.body.required).lower(),
+                str(spec_required).lower(),
+                op.body.required == spec_required,
+            ),
+            self.fact(
+                None,
+                where,
+                "body",
+                body.pointers,
+                show(op.body.schema),
+                show(spec_schema) if schema is not None else f"no {JSON_CONTENT} schema",
+                op.body.schema == spec_schema,
+            ),
+        ]
+        self.count("request bodies", self.worst(*statuses))
+
+    def _ref_name(self, node: Node, keys: tuple[str, ...]) -> str | None:
+        value: Any = node.value
+        for key in keys:
+            if not isinstance(value, dict) or key not in value:
+                return None
+            value = value[key]
+        if isinstance(value, dict) and isinstance(value.get("$ref"), str):
+            return schema_name(value["$ref"]) or value["$ref"]
+        return "(inline schema)" if isinstance(value, dict) else None
+
+    def _responses(self, op: Operation, node: Node) -> None:
+        responses = node.child(self.spec, "responses")
+        spec_responses: dict[str, Node] = {}
+        if responses is not None and isinstance(responses.value, dict):
+            for key in responses.value:
+                if str(key).startswith("x-"):
+                    continue
+                child = responses.child(self.spec, key)
+                if child is not None:
+                    spec_responses[str(key)] = child
+        for response in op.responses:
+            where = f"{op.key} response {response.status}"
+            spec_response = spec_responses.pop(response.status, None)
+            if spec_response is None:
+                status = self.fact(None, where, "removed", node.pointers, "documented", "absent", False)
+                self.count("responses", status)
+                continue
+            content = spec_response.value.get("content") if isinstance(spec_response.value, dict) else None
+            spec_schema = None
+            if isinstance(content, dict) and content:
+                media = JSON_CONTENT if JSON_CONTENT in content else next(iter(content))
+                spec_schema = self._ref_name(spec_response, ("content", media, "schema"))
+            status = self.fact(
+                None,
+                where,
+                "body",
+                spec_response.pointers,
+                f"schema {response.schema or 'None'}",
+                f"schema {spec_schema or 'None'}",
+                response.schema == spec_schema,
+            )
+            self.count("responses", status)
+        for status_code, spec_response in spec_responses.items():
+            self.added(
+                f"{op.key} response {status_code}", spec_response, "a status the page does not document"
+            )
+
+    # -- schemas
+
+    def _schemas(self) -> None:
+        components = self.spec.root.child(self.spec, "components", "schemas")
+        spec_schemas: dict[str, Node] = {}
+        if components is not None and isinstance(components.value, dict):
+            for name in components.value:
+                child = components.child(self.spec, name)
+                if child is not None:
+                    spec_schemas[str(name)] = child
+        bound: set[str] = set()
+        for section in self.page.sections:
+            name = section.name or self._bind(section, spec_schemas)
+            if name is None:
+                continue
+            node = spec_schemas.get(name)
+            if node is None:
+                self.count(
+                    "schemas",
+                    self.fact(
+                        None,
+                        f"schema {name}",
+                        "removed",
+                        (),
+                        f"documented (section at line {section.line})",
+                        "absent from components/schemas",
+                        False,
+                    ),
+                )
+                continue
+            bound.add(name)
+            self._schema(section, name, node)
+        for name in self.page.lost_schemas:
+            self.result.warnings.append(
+                f"page: schema {name} is referenced but its section is not on the page"
+            )
+            bound.add(name)
+        for name, node in spec_schemas.items():
+            if name not in bound:
+                self.added(f"schema {name}", node, "a schema the page does not define")
+
+    def _bind(self, section: SchemaSection, spec_schemas: dict[str, Node]) -> str | None:
+        """Bind a section whose name the page does not settle to the spec schema with exactly its properties
+        (only inside its alphabetical window); otherwise it is a documented schema the spec lacks."""
+        names = {p.name for p in section.properties}
+        low, high = section.window
+        candidates = [
+            name
+            for name, node in spec_schemas.items()
+            if isinstance(node.value, dict)
+            and set((node.value.get("properties") or {}).keys()) == names
+            and (low is None or low.casefold() < name.casefold())
+            and (high is None or name.casefold() < high.casefold())
+        ]
+        if len(candidates) == 1:
+            self.result.bindings.append(
+                f"{section.label} bound to {candidates[0]}: the only spec schema with properties "
+                f"{sorted(names)} between {low} and {high}"
+            )
+            return candidates[0]
+        self.count(
+            "schemas",
+            self.fact(
+                None,
+                section.label,
+                "removed",
+                (),
+                f"documented schema with properties {sorted(names)}",
+                f"{len(candidates)} spec schemas with exactly these properties between {low} and {high}",
+                False,
+            ),
+        )
+        return None
+
+    def _schema(self, section: SchemaSection, name: str, node: Node) -> None:
+        self.count("schemas", "matched")
+        self._object(name, section.properties, section.variants, node)
+        self._required_list(name, section.properties, node)
+
+    def _object(self, where: str, properties: list[Property], variants: list[TypeExpr], node: Node) -> None:
+        raw = node.value if isinstance(node.value, dict) else {}
+        if variants:
+            spec_type = normalise(node.value)
+            page = "oneOf(" + " | ".join(v.ref or page_shape(v) for v in variants) + ")"
+            self.fact(
+                "properties", where, "type", node.pointers, page, spec_type.shape(), page == spec_type.shape()
+            )
+        spec_props = dict(raw.get("properties") or {})
+        for prop in properties:
+            location = f"{where}.{prop.name}"
+            if prop.name not in spec_props:
+                self.fact("properties", location, "removed", node.pointers, "documented", "absent", False)
+                continue
+            spec_props.pop(prop.name)
+            site = node.child(self.spec, "properties", prop.name, resolve=False)
+            assert site is not None
+            self._property(location, prop, site)
+        for extra in spec_props:
+            extra_node = node.child(self.spec, "properties", extra, resolve=False)
+            if extra_node is not None:
+                self.added(f"{where}.{extra}", extra_node, "a property the page does not list")
+
+    def _property(self, where: str, prop: Property, node: Node) -> None:
+        """`node` is the property as written in its schema (a `$ref` there names a type, it is not the node)."""
+        spec_type = normalise(node.value)
+        pointers = node.pointers
+        page_type = page_shape(prop.type, prop.variants)
+        self.fact(
+            "properties",
+            where,
+            "type",
+            pointers,
+            page_type,
+            spec_type.shape(),
+            page_type == spec_type.shape(),
+        )
+        self.fact(
+            "nullability",
+            where,
+            "nullable",
+            pointers,
+            "nullable" if prop.type.nullable else "not nullable",
+            "nullable" if spec_type.nullable else "not nullable",
+            prop.type.nullable == spec_type.nullable,
+        )
+        self.fact(
+            "formats" if page_format(prop.type) or spec_format(spec_type) else None,
+            where,
+            "format",
+            pointers,
+            show(page_format(prop.type)),
+            show(spec_format(spec_type)),
+            page_format(prop.type) == spec_format(spec_type),
+        )
+        self._enum(where, pointers, prop.type, prop.enum, prop.enum_lost, spec_type)
+        page_bounds = {k: v for k, v in prop.restrictions.items() if k != "pattern"}
+        for key in sorted(set(page_bounds) | set(spec_type.bounds)):
+            page_value, spec_value = page_bounds.get(key), spec_type.bounds.get(key)
+            self.fact(
+                "constraints",
+                where,
+                "bounds",
+                pointers,
+                f"{key} {show(page_value)}",
+                f"{key} {show(spec_value)}",
+                page_value is not None
+                and spec_value is not None
+                and _typed(page_value) == _typed(spec_value),
+            )
+        if "pattern" in prop.restrictions:
+            spec_pattern = node.value.get("pattern") if isinstance(node.value, dict) else None
+            self.fact(
+                "constraints",
+                where,
+                "bounds",
+                pointers,
+                f"pattern {prop.restrictions['pattern']}",
+                f"pattern {show(spec_pattern)}",
+                prop.restrictions["pattern"] == spec_pattern,
+            )
+        if prop.children:
+            target = self.spec.resolve(node)
+            self._object(where, prop.children, [], target)
+            self._required_list(where, prop.children, target)
+
+    def _required_list(self, where: str, properties: list[Property], node: Node) -> None:
+        raw = node.value if isinstance(node.value, dict) else {}
+        spec_required = set(raw.get("required") or [])
+        spec_props = raw.get("properties") or {}
+        statuses = []
+        for prop in properties:
+            if prop.name not in spec_props:
+                continue  # reported as removed
+            pointers = (f"{node.pointer}/properties/{escape(prop.name)}",)
+            in_spec = prop.name in spec_required
+            statuses.append(
+                self.fact(
+                    None,
+                    f"{where}.{prop.name}",
+                    "required",
+                    pointers,
+                    "required" if prop.required else "optional",
+                    "required" if in_spec else "optional",
+                    prop.required == in_spec,
+                )
+            )
+        if statuses:
+            self.count("required lists", self.worst(*statuses))
+
+    def _enum(
+        self,
+        where: str,
+        pointers: tuple[str, ...],
+        type_expr: TypeExpr,
+        values: list[str] | None,
+        lost: bool,
+        spec_type: SpecType,
+    ) -> None:
+        spec_values = spec_enum(spec_type)
+        if lost:
+            self.fact(
+                "lost enum tables",
+                where,
+                "enum",
+                pointers,
+                "an enum whose values were lost in the scrape (empty Enumerated Values table)",
+                f"enum {show(spec_values)}" if spec_values is not None else "no enum",
+                False,
+            )
+            return
+        if values is None and spec_values is None:
+            return
+        page_values = coerce_enum(values or [], type_expr)
+        spec_keys = {_typed(v) for v in spec_values or []}
+        page_keys = {_typed(v) for v in page_values}
+        for value in page_values:
+            present = _typed(value) in spec_keys
+            self.fact(
+                "enum values",
+                where,
+                "enum",
+                pointers,
+                f"enum value {_show_item(value)}",
+                f"enum {show(spec_values)}" if spec_values is not None else "no enum",
+                present,
+            )
+        extra = [v for v in spec_values or [] if _typed(v) not in page_keys]
+        if extra:
+            self.fact(
+                "enum values",
+                where,
+                "enum",
+                pointers,
+                f"enum {show(page_values)}" if values is not None else "no enum",
+                f"also {show(extra)}",
+                False,
+            )
+
+    def _security_schemes(self) -> None:
+        schemes = self.spec.root.child(self.spec, "components", "securitySchemes")
+        if schemes is None or not isinstance(schemes.value, dict):
+            return
+        for name in schemes.value:
+            node = schemes.child(self.spec, name)
+            if node is not None:
+                self.added(f"security scheme {name}", node, "a security scheme (the page's list was lost)")
+
+
+def compare(page: Page, document: dict[str, Any]) -> Comparison:
+    """Compare the page model with an OpenAPI document (a dict, e.g. from yaml.safe_load)."""
+    return _Comparer(page, Spec(document)).run()
