@@ -1,0 +1,293 @@
+"""The documented filters and sorts of each list, turned into SQL over the store's columns.
+
+Each builder reads a request's `Query` (validating as it goes) and returns (where-clause, bound params,
+order-by). SQL text is assembled only from constants here; every request value is a bound parameter.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from mmcontract.reference.params import Query
+
+BUILD_STATUSES = ("inProgress", "complete", "failed")
+STAGES = ("Registered", "Development", "Staging", "Production", "Archived")
+SORT_DIRECTIONS = ("asc", "desc")
+RM_SORT_KEYS = ("createdAt", "modifiedAt", "name")
+# the page's version sort keys; `modifiedAt` is what the official client's enum sends for updatedAt
+VERSION_SORT_KEYS = ("version", "modelType", "status", "createdAt", "updatedAt", "modifiedAt")
+DEPLOYMENT_SORT_KEYS = ("createdAt", "label")
+FEATURE_ORDER = ("name", "importance", "-name", "-importance")
+RECIPIENT_TYPES = ("user", "group", "organization")
+
+_RM_SORT_COLUMNS = {"createdAt": "created_ts", "modifiedAt": "modified_ts", "name": "name"}
+_VERSION_SORT_COLUMNS = {
+    "version": "version",
+    "modelType": "model_type",
+    "status": "build_status",
+    "createdAt": "created_ts",
+    "updatedAt": "updated_ts",
+    "modifiedAt": "updated_ts",
+}
+_DEPLOYMENT_SORT_COLUMNS = {"createdAt": "created_ts", "label": "label"}
+
+
+class Clauses:
+    def __init__(self) -> None:
+        self.where: list[str] = []
+        self.params: list[Any] = []
+
+    def add(self, sql: str, *params: Any) -> None:
+        self.where.append(sql)
+        self.params.extend(params)
+
+    def never(self) -> None:
+        self.where.append("0")
+
+    def sql(self) -> str:
+        return " AND ".join(self.where)
+
+
+def direction(value: str | None) -> str:
+    return "DESC" if value == "desc" else "ASC"
+
+
+def search_term(value: str) -> str | None:
+    """The lower-cased term; None when it can never match (it contains the field separator)."""
+    return None if "\x00" in value else value.lower()
+
+
+def package_filters(q: Query, store: Any, clauses: Clauses, *, prefix: str = "") -> None:
+    """Version-level filters shared by /modelPackages/, /registeredModels/ and .../versions/.
+
+    `prefix` qualifies columns (`p.`) inside an EXISTS sub-query."""
+    c = prefix
+    model_id = q.string("modelId")
+    if model_id is not None:
+        clauses.add(f"{c}model_id = ?", model_id)
+    leaderboard = q.string("compatibleWithLeaderboardModelId")
+    if leaderboard is not None:
+        clauses.add(f"{c}model_id = ?", leaderboard)
+    for_challenger = q.boolean("forChallenger")
+    for name in ("similarTo", "compatibleWithModelPackageId"):
+        ref_id = q.string(name)
+        if ref_id is None:
+            continue
+        ref = store.package_row(ref_id)
+        if ref is None:
+            clauses.never()
+            continue
+        clauses.add(
+            f"{c}target_type IS ? AND {c}class_key = ? AND {c}is_time_series = ? AND {c}is_multiseries = ?",
+            ref["target_type"],
+            ref["class_key"],
+            ref["is_time_series"],
+            ref["is_multiseries"],
+        )
+        if for_challenger and ref["execution_type"] == "external":
+            clauses.add(f"{c}execution_type IN ('dedicated', 'custom_inference_model')")
+    threshold = q.number("predictionThreshold", 0, 1)
+    if threshold is not None:
+        clauses.add(f"abs({c}threshold - ?) < 1e-9", threshold)
+    imported = q.boolean("imported")
+    if imported is not None:
+        clauses.add(f"{c}imported = ?", int(imported))
+    env_id = q.string("predictionEnvironmentId")
+    if env_id is not None:
+        formats = store.environment_formats(env_id)
+        if not formats:
+            clauses.never()
+        else:
+            clauses.add(
+                "(" + " OR ".join(f"instr(' ' || {c}model_format || ' ', ?) > 0" for _ in formats) + ")",
+                *(f" {fmt} " for fmt in formats),
+            )
+    # modelKind is typed "any" on the page with no documented values: accepted and not applied.
+    build_status = q.enum("buildStatus", BUILD_STATUSES)
+    if build_status is not None:
+        clauses.add(f"{c}build_status = ?", build_status)
+
+
+def version_only_filters(q: Query, clauses: Clauses, *, prefix: str = "") -> None:
+    """stage (registered models and versions)."""
+    stage = q.enum("stage", STAGES)
+    if stage is not None:
+        clauses.add(f"{prefix}stage = ?", stage)
+
+
+def model_packages(q: Query, store: Any, *, fault: str | None) -> tuple[Clauses, str]:
+    clauses = Clauses()
+    clauses.add("is_archived = 0")  # the page: archived packages are not listed
+    package_filters(q, store, clauses)
+    search = q.string("search")
+    if search is not None:
+        if fault == "robust-500-non-ascii-search":
+            search.encode("ascii")  # the injected defect: raises UnicodeEncodeError -> 500
+        term = search_term(search)
+        if term is None:
+            clauses.never()
+        else:
+            clauses.add("instr(search_lc, ?) > 0", term)
+    return clauses, "created_ts DESC, seq DESC"
+
+
+def versions(q: Query, store: Any, rm_id: str) -> tuple[Clauses, str]:
+    clauses = Clauses()
+    clauses.add("rm_id = ?", rm_id)
+    package_filters(q, store, clauses)
+    version_only_filters(q, clauses)
+    target_name = q.string("targetName")
+    if target_name is not None:
+        clauses.add("target_name = ?", target_name)
+    target_type = q.string("targetType")
+    if target_type is not None:
+        clauses.add("target_type = ?", target_type)
+    use_case = q.string("useCaseId")
+    if use_case is not None:
+        clauses.add("use_case_id = ?", use_case)
+    created_by = q.string("createdBy")
+    if created_by is not None:
+        clauses.add("created_by = ?", created_by)
+    search = q.string("search")
+    if search is not None:
+        term = search_term(search)
+        if term is None:
+            clauses.never()
+        else:
+            clauses.add("instr(search_lc, ?) > 0", term)
+    key = q.enum("sortKey", VERSION_SORT_KEYS) or "version"
+    order = f"{_VERSION_SORT_COLUMNS[key]} {direction(q.enum('sortDirection', SORT_DIRECTIONS))}, version ASC"
+    return clauses, order
+
+
+def registered_models(q: Query, store: Any, *, fault: str | None) -> tuple[Clauses, str]:
+    clauses = Clauses()
+    clauses.add("is_archived = 0")  # decision: archived (deleted) registered models are not listed
+    search = q.string("search")
+    if search is not None:
+        if fault == "filter-search-case-sensitive":
+            clauses.add("instr(name, ?) > 0", search)
+        else:
+            term = search_term(search)
+            if term is None:
+                clauses.never()
+            else:
+                clauses.add("instr(name_lc, ?) > 0", term)
+    drop_offset = fault == "filter-time-offset-ignored"
+    for name, column, op in (
+        ("createdAtStartTs", "created_ts", ">="),
+        ("createdAtEndTs", "created_ts", "<"),
+        ("modifiedAtStartTs", "modified_ts", ">="),
+        ("modifiedAtEndTs", "modified_ts", "<"),
+    ):
+        ts = q.timestamp(name, drop_offset=drop_offset)
+        if ts is not None:
+            clauses.add(f"{column} {op} ?", ts)
+    target_name = q.string("targetName")
+    if target_name is not None:
+        clauses.add("target_name = ?", target_name)
+    target_type = q.string("targetType")
+    if target_type is not None:
+        clauses.add("target_type = ?", target_type)
+    created_by = q.string("createdBy")
+    if created_by is not None:
+        clauses.add("created_by = ?", created_by)
+    is_global = q.boolean("isGlobal")
+    if is_global is not None:
+        if fault == "filter-isglobal-inverted":
+            is_global = not is_global
+        clauses.add("is_global = ?", int(is_global))
+    # filters on the registered model's versions: one version must satisfy all of them
+    inner = Clauses()
+    package_filters(q, store, inner, prefix="p.")
+    if fault != "filter-stage-ignored":
+        version_only_filters(q, inner, prefix="p.")
+    elif q.raw("stage") is not None:
+        q.enum("stage", STAGES)  # still validated; the defect is that it is not applied
+    if inner.where:
+        clauses.add(
+            f"EXISTS (SELECT 1 FROM packages p WHERE p.rm_id = registered_models.id AND {inner.sql()})",
+            *inner.params,
+        )
+    tag_keys, tag_values = q.all("tagKeys"), q.all("tagValues")
+    if tag_keys or tag_values:
+        tag_sql = ["t.rm_id = registered_models.id"]
+        tag_params: list[Any] = []
+        if tag_keys:
+            tag_sql.append(f"t.name IN ({','.join('?' * len(tag_keys))})")
+            tag_params.extend(tag_keys)
+        if tag_values:
+            tag_sql.append(f"t.value IN ({','.join('?' * len(tag_values))})")
+            tag_params.extend(tag_values)
+        clauses.add(f"EXISTS (SELECT 1 FROM tags t WHERE {' AND '.join(tag_sql)})", *tag_params)
+    if fault == "validation-enum-ignored":
+        key = q.raw("sortKey")
+        key = key if key in RM_SORT_KEYS else "createdAt"
+    else:
+        key = q.enum("sortKey", RM_SORT_KEYS) or "createdAt"
+    sort_direction = q.enum("sortDirection", SORT_DIRECTIONS)
+    if fault == "order-direction-ignored":
+        sort_direction = "asc"
+    return clauses, f"{_RM_SORT_COLUMNS[key]} {direction(sort_direction)}, seq ASC"
+
+
+def deployments(q: Query, *, rm_id: str | None, package_id: str | None) -> tuple[Clauses, str]:
+    clauses = Clauses()
+    if rm_id is not None:
+        clauses.add("rm_id = ?", rm_id)
+    if package_id is not None:
+        clauses.add("package_id = ?", package_id)
+    search = q.string("search")
+    if search is not None:
+        term = search_term(search)
+        if term is None:
+            clauses.never()
+        else:
+            clauses.add("instr(label_lc, ?) > 0", term)
+    key = q.enum("sortKey", DEPLOYMENT_SORT_KEYS) or "createdAt"
+    order = f"{_DEPLOYMENT_SORT_COLUMNS[key]} {direction(q.enum('sortDirection', SORT_DIRECTIONS))}, seq ASC"
+    return clauses, order
+
+
+def features(q: Query, package_id: str, *, fault: str | None) -> tuple[Clauses, str]:
+    clauses = Clauses()
+    clauses.add("package_id = ?", package_id)
+    names = ("includeNonPredictionFeatures", "forSegmentedAnalysis")
+    include_all = q.boolean(names[0])
+    if include_all and fault == "reject-valid-capital-true" and q.raw(names[0]) == "True":
+        from mmcontract.reference.params import ApiError
+
+        raise ApiError(422, f"Invalid query parameter {names[0]!r}", {names[0]: "'True' is not accepted"})
+    if not include_all:
+        clauses.add("for_prediction = 1")
+    if q.boolean(names[1]):
+        clauses.add("segmentable = 1")
+    search = q.string("search")
+    if search is not None:
+        term = search_term(search)
+        if term is None:
+            clauses.never()
+        else:
+            clauses.add("instr(name_lc, ?) > 0", term)
+    order_by = q.enum("orderBy", FEATURE_ORDER)
+    if order_by is None or fault == "order-orderby-ignored":
+        return clauses, "pos ASC"
+    column = order_by.lstrip("-")
+    sql_dir = "DESC" if order_by.startswith("-") else "ASC"
+    # features without an importance sort last in both directions
+    return clauses, f"({column} IS NULL) ASC, {column} {sql_dir}, pos ASC"
+
+
+def shared_roles(q: Query) -> tuple[str, list[Any]]:
+    """Extra filters of the sharedRoles lists (recipient id, name, type)."""
+    clauses = Clauses()
+    rid = q.string("id")
+    if rid is not None:
+        clauses.add("recipient_id = ?", rid)
+    name = q.string("name")
+    if name is not None:
+        clauses.add("name = ?", name)
+    rtype = q.enum("shareRecipientType", RECIPIENT_TYPES)
+    if rtype is not None:
+        clauses.add("type = ?", rtype)
+    return clauses.sql(), clauses.params
