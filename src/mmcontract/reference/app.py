@@ -49,7 +49,8 @@ log = logging.getLogger("mmcontract.reference")
 DEV_TOKEN = "mmcontract-dev-token"
 TOKEN_ENV = "MMCONTRACT_SERVE_TOKEN"
 API_PREFIX = "/api/v2/"
-VERSION_BODY = b'{"major":2,"minor":37,"versionString":"2.37.0"}'
+# The pinned official client (datarobot 3.20) expects server 2.49 and warns when the server is older.
+VERSION_BODY = b'{"major":2,"minor":49,"versionString":"2.49.0"}'
 MAX_ID_LENGTH = 256
 MAX_BENCH_BYTES = 16 << 20
 
