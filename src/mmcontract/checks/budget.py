@@ -55,12 +55,12 @@ def run_property(
         phases=phases,
         suppress_health_check=list(HealthCheck),
     )
-    @given(*strategies)
-    def prop(*drawn: Any) -> None:
+    @given(st.tuples(*strategies))
+    def prop(drawn: tuple[Any, ...]) -> None:
         check(*drawn)
 
     for ex in examples:
-        prop = example(*ex)(prop)
+        prop = example(tuple(ex))(prop)
     if seed is not None:
         prop = hypothesis_seed(seed)(prop)
     prop()

@@ -106,6 +106,19 @@ def check_total_stable(client: httpx.Client, op: ListOperation, path: str, *, bu
     """MM102: every page of one list reports the same totalCount, whatever its limit, and a complete walk
     visits exactly totalCount items."""
     total = probe_total(client, op, path, "MM102")
+    wide = 50
+    response, body = get_page(client, path, list_params(op, offset=0, limit=wide), code="MM102")
+    wide_total = total_of(body, response, "MM102")
+    if wide_total != total:
+        _stable_total(client, op, path, "MM102", total)
+        raise ContractViolation(
+            "MM102",
+            f"totalCount depends on limit: {total} with limit=1, {wide_total} with limit={wide}",
+            basis=BASIS_TOTAL,
+            expected="the same totalCount whatever the page size",
+            actual=f"totalCount {total} (limit=1) and {wide_total} (limit={wide})",
+            response=response,
+        )
     limit = choose_limit(total, budget.pages)
     result = walk(
         client, path, list_params(op, offset=0, limit=limit), code="MM102", max_pages=budget.max_pages

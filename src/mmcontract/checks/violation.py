@@ -74,7 +74,8 @@ class NotApplicable(Exception):
 def curl_for(request: httpx.Request) -> str:
     """A curl command line for `request`, with credential headers replaced by `[Filtered]`."""
     parts = ["curl", "-X", request.method]
-    for name, value in request.headers.multi_items():
+    for raw_name, raw_value in request.headers.raw:
+        name, value = raw_name.decode("latin-1"), raw_value.decode("latin-1")
         lower = name.lower()
         if lower in {"host", "content-length", "accept-encoding", "connection", "user-agent"}:
             continue
