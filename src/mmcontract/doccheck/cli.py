@@ -113,6 +113,8 @@ def write_text(
     if show_excused:
         for diff, _ in result.excused:
             out.write(f"excused: {diff}\n")
+    for problem in result.invalid_gaps:
+        out.write(f"INVALID x-doc-gap {problem}\n")
     if result.differences:
         out.write(f"{len(result.differences)} unexcused difference(s):\n")
         for diff in result.differences:
@@ -147,6 +149,7 @@ def as_json(page: Page, result: Comparison, page_path: str, spec_path: Path) -> 
             }
             for s in page.sections
         ],
+        "invalid_x_doc_gap": result.invalid_gaps,
         "bindings": result.bindings,
         "warnings": result.warnings,
     }

@@ -39,24 +39,8 @@ from mmcontract.doccheck.reader import (
     TypeExpr,
 )
 from mmcontract.errors import SpecError
+from mmcontract.spec import doc_gap_problems
 
-ASPECTS = frozenset(
-    {
-        "added",
-        "removed",
-        "type",
-        "format",
-        "nullable",
-        "required",
-        "enum",
-        "default",
-        "bounds",
-        "status",
-        "body",
-        "deprecated",
-        "other",
-    }
-)
 CATEGORIES = (
     "operations",
     "parameters",
@@ -124,10 +108,11 @@ class Comparison:
     gaps: list[GapEntry] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
     bindings: list[str] = field(default_factory=list)  # how unidentified page sections were bound
+    invalid_gaps: list[str] = field(default_factory=list)  # x-doc-gap entries not in the fixed format
 
     @property
     def ok(self) -> bool:
-        return not self.differences
+        return not self.differences and not self.invalid_gaps
 
     @property
     def stale(self) -> list[GapEntry]:
@@ -142,6 +127,7 @@ class Comparison:
 
 
 def escape(token: str) -> str:
+    """A JSON-pointer token."""
     return token.replace("~", "~0").replace("/", "~1")
 
 
@@ -174,7 +160,7 @@ class Spec:
             raise SpecError("the contract is not an OpenAPI document (no 'paths' object)")
         self.document = document
         self.gaps: dict[str, list[GapEntry]] = {}
-        self.malformed: list[str] = []
+        self.malformed: list[str] = doc_gap_problems(document)  # the record format is the contract's
         self._index_gaps(document, "#")
 
     @property
@@ -212,19 +198,9 @@ class Spec:
             if "x-doc-gap" in value:
                 entries = value["x-doc-gap"]
                 if not isinstance(entries, list):
-                    self.malformed.append(f"{pointer}: x-doc-gap is not a list")
                     entries = []
                 for i, entry in enumerate(entries):
                     aspect = entry.get("aspect") if isinstance(entry, dict) else None
-                    if aspect not in ASPECTS:
-                        self.malformed.append(f"{pointer}: x-doc-gap[{i}] has no known aspect ({aspect!r})")
-                    missing = [
-                        k
-                        for k in ("page", "spec", "why", "evidence")
-                        if not isinstance(entry, dict) or not entry.get(k)
-                    ]
-                    if missing and isinstance(entry, dict):
-                        self.malformed.append(f"{pointer}: x-doc-gap[{i}] lacks {', '.join(missing)}")
                     self.gaps.setdefault(pointer, []).append(
                         GapEntry(pointer, i, str(aspect), entry if isinstance(entry, dict) else {})
                     )
@@ -327,8 +303,17 @@ def normalise(raw: Any, depth: int = 0) -> SpecType:
 
 def _merge_bounds(out: SpecType, raw: dict[str, Any]) -> None:
     for key in RESTRICTION_KEYS:
-        if key in raw and key != "pattern":
+        if key in raw:
             out.bounds[key] = raw[key]
+
+
+def all_bounds(spec_type: SpecType) -> dict[str, Any]:
+    """The schema's own bounds and, for an array, its items' bounds (`items.maxLength`): the page states
+    none for items, so any there is the spec's own."""
+    bounds = dict(spec_type.bounds)
+    if spec_type.kinds == ("array",) and spec_type.items is not None:
+        bounds.update({f"items.{k}": v for k, v in spec_type.items.bounds.items()})
+    return bounds
 
 
 def page_shape(type_expr: TypeExpr, variants: list[TypeExpr] | None = None) -> str:
@@ -425,7 +410,7 @@ class _Comparer:
         self.page, self.spec = page, spec
         self.result = Comparison(gaps=spec.all_entries())
         self.result.warnings.extend(f"page: {note}" for note in page.notes)
-        self.result.warnings.extend(f"contract: malformed {m}" for m in spec.malformed)
+        self.result.invalid_gaps.extend(spec.malformed)
         self.seen_schemas: set[str] = set()
 
     # -- recording
@@ -610,7 +595,7 @@ class _Comparer:
         )
         self._enum(where, node.pointers, param.type, param.enum, False, spec_type)
         # The parameter table has no Restrictions column: any bound in the spec is the spec's own.
-        for key, value in sorted(spec_type.bounds.items()):
+        for key, value in sorted(all_bounds(spec_type).items()):
             self.fact(
                 "constraints", where, "bounds", node.pointers, f"{key} absent", f"{key} {show(value)}", False
             )
@@ -734,10 +719,13 @@ class _Comparer:
             bound.add(name)
             self._schema(section, name, node)
         for name in self.page.lost_schemas:
-            self.result.warnings.append(
-                f"page: schema {name} is referenced but its section is not on the page"
-            )
             bound.add(name)
+            if name in spec_schemas:
+                self.added(
+                    f"schema {name}",
+                    spec_schemas[name],
+                    "the definition of a schema the page references but whose section is not on it",
+                )
         for name, node in spec_schemas.items():
             if name not in bound:
                 self.added(f"schema {name}", node, "a schema the page does not define")
@@ -776,11 +764,22 @@ class _Comparer:
         return None
 
     def _schema(self, section: SchemaSection, name: str, node: Node) -> None:
-        self.count("schemas", "matched")
-        self._object(name, section.properties, section.variants, node)
+        kinds = normalise(node.value).kinds
+        expected = "any" if section.variants else "object"
+        shown = ",".join(kinds) if kinds else "any"
+        ok = not kinds or kinds == ("object",)
+        self.count("schemas", self.fact(None, f"schema {name}", "type", node.pointers, expected, shown, ok))
+        self._object(name, section.properties, section.variants, node, section.example_only)
         self._required_list(name, section.properties, node)
 
-    def _object(self, where: str, properties: list[Property], variants: list[TypeExpr], node: Node) -> None:
+    def _object(
+        self,
+        where: str,
+        properties: list[Property],
+        variants: list[TypeExpr],
+        node: Node,
+        example_only: Iterable[str] = (),
+    ) -> None:
         raw = node.value if isinstance(node.value, dict) else {}
         if variants:
             spec_type = normalise(node.value)
@@ -798,6 +797,17 @@ class _Comparer:
             site = node.child(self.spec, "properties", prop.name, resolve=False)
             assert site is not None
             self._property(location, prop, site)
+        for name in example_only:  # its row was lost: only its name is documented (by the example)
+            present = spec_props.pop(name, None) is not None
+            self.fact(
+                "properties",
+                f"{where}.{name}",
+                "removed",
+                node.pointers,
+                "in the example (its row was lost)",
+                "present" if present else "absent",
+                present,
+            )
         for extra in spec_props:
             extra_node = node.child(self.spec, "properties", extra, resolve=False)
             if extra_node is not None:
@@ -836,9 +846,10 @@ class _Comparer:
             page_format(prop.type) == spec_format(spec_type),
         )
         self._enum(where, pointers, prop.type, prop.enum, prop.enum_lost, spec_type)
-        page_bounds = {k: v for k, v in prop.restrictions.items() if k != "pattern"}
-        for key in sorted(set(page_bounds) | set(spec_type.bounds)):
-            page_value, spec_value = page_bounds.get(key), spec_type.bounds.get(key)
+        page_bounds = dict(prop.restrictions)
+        spec_bounds = all_bounds(spec_type)
+        for key in sorted(set(page_bounds) | set(spec_bounds)):
+            page_value, spec_value = page_bounds.get(key), spec_bounds.get(key)
             self.fact(
                 "constraints",
                 where,
@@ -849,17 +860,6 @@ class _Comparer:
                 page_value is not None
                 and spec_value is not None
                 and _typed(page_value) == _typed(spec_value),
-            )
-        if "pattern" in prop.restrictions:
-            spec_pattern = node.value.get("pattern") if isinstance(node.value, dict) else None
-            self.fact(
-                "constraints",
-                where,
-                "bounds",
-                pointers,
-                f"pattern {prop.restrictions['pattern']}",
-                f"pattern {show(spec_pattern)}",
-                prop.restrictions["pattern"] == spec_pattern,
             )
         if prop.children:
             target = self.spec.resolve(node)

@@ -916,11 +916,13 @@ def _settle_with_windows(page: Page) -> None:
 
 
 def _assign_slots(page: Page) -> None:
-    """Unnamed sections between two identified neighbours take the referenced names that have no section
-    and sort between those neighbours, when there are exactly as many names as sections and every
-    section's own candidates (if any) agree."""
+    """Unnamed sections between two identified neighbours (or one and the end of the list) take the
+    referenced names that have no section and sort between those neighbours, when there are exactly as
+    many names as sections and every section's own candidates (if any) agree."""
     _set_windows(page)
     named = {s.name for s in page.sections if s.name}
+    if not named:
+        return  # no identified section confirms that this copy lists its schemas alphabetically
     unplaced = sorted({r.name for r in page.references} - named, key=str.casefold)
     groups: dict[tuple[str | None, str | None], list[SchemaSection]] = {}
     for section in page.sections:
