@@ -15,6 +15,7 @@ only when that node carries an `x-doc-gap` entry with `aspect: A` (ARCHITECTURE.
 | documented schema missing in the spec             | removed     | nothing: unexcusable                      |
 | schema property missing in the spec               | removed     | the schema                                |
 | property type / nullability / format / required / enum / bounds | type, nullable, format, required, enum, bounds | the property |
+| default stated in words ("defaults to 0")         | default     | the parameter / the property              |
 | anything the spec has and the page does not       | added       | the added node (operation, parameter, requestBody, response, schema, property) |
 
 A node reached through `$ref` is the pair (referring node, referred node): an entry on either counts.
@@ -25,6 +26,7 @@ are listed as unchecked, not stale.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
@@ -53,6 +55,7 @@ CATEGORIES = (
     "formats",
     "enum values",
     "constraints",
+    "defaults",
     "lost enum tables",
     "spec additions",
 )
@@ -373,6 +376,20 @@ def coerce_enum(values: list[str], type_expr: TypeExpr) -> list[Any]:
     return out
 
 
+_NO_LITERAL = object()
+
+
+def _literal(text: str, type_expr: TypeExpr) -> Any:
+    """A default stated in words as a JSON value of the page's type, or _NO_LITERAL."""
+    try:
+        value = json.loads(text)
+    except json.JSONDecodeError:
+        return text if type_expr.kind == "string" and " " not in text else _NO_LITERAL
+    if isinstance(value, str | int | float | bool) or value is None:
+        return value
+    return _NO_LITERAL
+
+
 def _typed(value: Any) -> tuple[str, Any]:
     """Equality that keeps 'true' (a string) apart from true (a boolean) and 1 from True."""
     if isinstance(value, bool):
@@ -594,6 +611,8 @@ class _Comparer:
             )
         )
         self._enum(where, node.pointers, param.type, param.enum, False, spec_type)
+        schema_raw = node.value.get("schema")
+        self._default(where, node.pointers, param.type, param.default, schema_raw)
         # The parameter table has no Restrictions column: any bound in the spec is the spec's own.
         for key, value in sorted(all_bounds(spec_type).items()):
             self.fact(
@@ -669,8 +688,10 @@ class _Comparer:
             content = spec_response.value.get("content") if isinstance(spec_response.value, dict) else None
             spec_schema = None
             if isinstance(content, dict) and content:
-                media = JSON_CONTENT if JSON_CONTENT in content else next(iter(content))
-                spec_schema = self._ref_name(spec_response, ("content", media, "schema"))
+                # The page's answers are JSON (its samples send Accept: application/json).
+                spec_schema = self._ref_name(spec_response, ("content", JSON_CONTENT, "schema"))
+                if JSON_CONTENT not in content:
+                    spec_schema = f"(no {JSON_CONTENT} content: {', '.join(map(str, content))})"
             status = self.fact(
                 None,
                 where,
@@ -846,6 +867,7 @@ class _Comparer:
             page_format(prop.type) == spec_format(spec_type),
         )
         self._enum(where, pointers, prop.type, prop.enum, prop.enum_lost, spec_type)
+        self._default(where, pointers, prop.type, prop.default, node.value)
         page_bounds = dict(prop.restrictions)
         spec_bounds = all_bounds(spec_type)
         for key in sorted(set(page_bounds) | set(spec_bounds)):
@@ -938,6 +960,27 @@ class _Comparer:
                 f"also {show(extra)}",
                 False,
             )
+
+    def _default(
+        self, where: str, pointers: tuple[str, ...], type_expr: TypeExpr, stated: str | None, schema: Any
+    ) -> None:
+        """The page states defaults only in words; a literal one ("defaults to 0") must be the spec's
+        `default`, a described one ("defaults to the current time") cannot be a literal, and the spec
+        may not invent one where the page states none."""
+        has_default = isinstance(schema, dict) and "default" in schema
+        spec_default = schema.get("default") if has_default else None
+        if stated is None and not has_default:
+            return
+        literal = _literal(stated, type_expr) if stated is not None else _NO_LITERAL
+        if stated is None:
+            page_value, equal = "no default stated", False
+        elif literal is _NO_LITERAL:
+            page_value, equal = f"default described as {stated!r} (no literal)", not has_default
+        else:
+            page_value = f"default {show(literal)}"
+            equal = has_default and _typed(literal) == _typed(spec_default)
+        spec_value = f"default {show(spec_default)}" if has_default else "no default"
+        self.fact("defaults", where, "default", pointers, page_value, spec_value, equal)
 
     def _security_schemes(self) -> None:
         schemes = self.spec.root.child(self.spec, "components", "securitySchemes")

@@ -76,6 +76,7 @@ _HEADING = re.compile(r"^[A-Z][A-Za-z0-9_]*$")
 _COMBINATOR_LINES = frozenset({"oneOf", "anyOf", "allOf", "xor", "and", "or", "continued"})
 _TRAILING_FORMAT = re.compile(r"^(?P<base>.*?)\((?P<fmt>[\w.\-]+)\)$")
 _SCHEMA_NAME = re.compile(r"^[A-Z][A-Za-z0-9_]*$")
+_DEFAULT = re.compile(r"\b[Dd]efaults? to\s+(.+?)\s*(?:[.;,](?:\s|$)|$)")
 _FOOTER = re.compile(r"^(?:(?:Last )?[Uu]pdated\s.*\d{4}|Was this page helpful\?.*)$")
 
 
@@ -148,6 +149,10 @@ class Parameter:
     enum: list[str] | None = None
     line: int = 0
 
+    @property
+    def default(self) -> str | None:
+        return stated_default(self.description)
+
 
 @dataclass
 class Body:
@@ -198,6 +203,10 @@ class Property:
     variants: list[TypeExpr] = field(default_factory=list)  # `» anonymous` rows (oneOf/anyOf members)
     children: list[Property] = field(default_factory=list)  # `» name` rows (inline object properties)
     line: int = 0
+
+    @property
+    def default(self) -> str | None:
+        return stated_default(self.description)
 
 
 @dataclass
@@ -327,6 +336,12 @@ def parse_type(raw: str) -> TypeExpr | None:
     return TypeExpr(
         raw=raw.strip(), kind="union", nullable=nullable, format=fmt, kinds=tuple(k.raw for k in kinds)
     )
+
+
+def stated_default(description: str) -> str | None:
+    """The default a description states in words ("..., defaults to 0.", "Defaults to the current time")."""
+    match = _DEFAULT.search(description)
+    return match[1].strip() if match else None
 
 
 def _split_top_level(text: str) -> list[str]:

@@ -45,8 +45,8 @@ curl -X GET \\
 
 
 Name In Type Required Description
-offset query integer false This many results will be skipped.
-createdAtStartTs query string(date-time) false Things created on or after this timestamp
+offset query integer false This many results will be skipped, defaults to 0.
+createdAtStartTs query string(date-time) false Things created on or after this timestamp. Defaults to the current time
 sortKey query string false Key to order result by
 includeAll query string false When True, include everything.
 
@@ -197,7 +197,12 @@ _SPEC: dict[str, Any] = {
             "get": {
                 "operationId": "listThings",
                 "parameters": [
-                    {"name": "offset", "in": "query", "required": False, "schema": {"type": "integer"}},
+                    {
+                        "name": "offset",
+                        "in": "query",
+                        "required": False,
+                        "schema": {"type": "integer", "default": 0},
+                    },
                     {
                         "name": "createdAtStartTs",
                         "in": "query",

@@ -32,6 +32,7 @@ def test_the_matching_spec_has_no_difference():
     assert result.counts["parameters"].matched == 5
     assert result.counts["properties"].matched == 12
     assert result.counts["lost enum tables"].excused == 1
+    assert result.counts["defaults"].matched == 2
     assert result.stale == [] and result.unchecked == []
 
 
@@ -253,6 +254,38 @@ MUTATIONS: list[tuple[str, Mutation, str, str]] = [
         lambda s: _prop(s, "ThingUpdate", "grants")["items"]["oneOf"].pop(),
         "type",
         f"{SCHEMAS}/ThingUpdate/properties/grants",
+    ),
+    (
+        "default changed",
+        lambda s: _param(s, "offset")["schema"].update(default=1),
+        "default",
+        f"{LIST}/parameters/0",
+    ),
+    (
+        "default dropped",
+        lambda s: _param(s, "offset")["schema"].pop("default"),
+        "default",
+        f"{LIST}/parameters/0",
+    ),
+    (
+        "literal default where the page describes one",
+        lambda s: _param(s, "createdAtStartTs")["schema"].update(default="2020-01-01T00:00:00Z"),
+        "default",
+        f"{LIST}/parameters/1",
+    ),
+    (
+        "default invented",
+        lambda s: _prop(s, "Thing", "kind").update(default="alpha"),
+        "default",
+        f"{THING}/properties/kind",
+    ),
+    (
+        "response not JSON",
+        lambda s: node_at(s, f"{LIST}/responses/200").update(
+            content={"text/plain": {"schema": {"$ref": "#/components/schemas/ThingListResponse"}}}
+        ),
+        "body",
+        f"{LIST}/responses/200",
     ),
     (
         "security scheme",
