@@ -4,8 +4,9 @@ Reads go to real ids found on the target (so a server that leaks real data witho
 writes always go to ids that exist nowhere, with bodies naming ids that exist nowhere. That is safe on a
 production tenant whatever the server does: a request without valid credentials cannot be attributed to a
 user, and even a server that ignored authentication could only answer 404/422 for a resource that does not
-exist, so nothing is created or changed. The wrong-token requests are few (one per operation), but a tenant
-that counts failed authentications may notice them.
+exist, so nothing is created or changed. The contract tests still send write probes only with
+`--allow-writes` (the suite promises no POST/PATCH/DELETE without it). The wrong-token requests are few (one
+per operation), but a tenant that counts failed authentications may notice them.
 """
 
 from __future__ import annotations

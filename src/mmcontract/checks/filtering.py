@@ -251,7 +251,7 @@ def check_field_filter(
 ) -> list[str]:
     """MM302 for a filter that the items show directly: `param=<value>` returns only items whose `field`
     matches (`equal`: case-insensitive equality; `contains`: case-insensitive containment; `bool`), and every
-    item of the unfiltered list that matches is returned."""
+    item of the unfiltered list whose field equals the value exactly is returned."""
     notes: list[str] = []
     universe = collect(client, op, path, None, code="MM302", budget=budget)
     ident = identity_of(op)
@@ -289,7 +289,8 @@ def check_field_filter(
         if unknown:
             notes.append(f"{param}={sent}: {unknown} item(s) do not show {field}")
         if universe.complete:
-            wanted = {ident(i) for i in universe.items if matches(_get(i, field), query)}
+            # Completeness asks only for exact matches: a server may match exactly, case-sensitively.
+            wanted = {ident(i) for i in universe.items if _get(i, field) == query}
             _require_present(result, op, params, wanted, basis)
     if not universe.complete:
         notes.append("the unfiltered list was longer than the budget: missing matches were not looked for")
@@ -381,10 +382,12 @@ def check_time_range(
     field = "createdAt" if param.startswith("created") else "modifiedAt"
     start = param.endswith("StartTs")
     basis = (
-        f'page: "{param} query string(date-time) ... Registered models {"created" if field == "createdAt" else "modified"} '
-        f'{"on or after" if start else "before"} this timestamp"; RFC 3339 date-times may carry Z or a numeric '
-        "offset, which name the same instant (a 1 ms tolerance for stored precision)"
+        f'page: "{param} query string(date-time) ... Registered models '
+        f"{'created' if field == 'createdAt' else 'modified'} {'on or after' if start else 'before'} this "
+        'timestamp"; spec (parameter description): "A server should accept RFC 3339 date-times with `Z` and with '
+        'numeric offsets" (one instant, however written; 1 ms tolerance for stored precision)'
     )
+
     universe = collect(client, op, path, None, code="MM303", budget=budget)
     ident = identity_of(op)
     times = {}

@@ -3,12 +3,14 @@
 Only keys whose values can be read from the documented response are checked (`SORT_FIELDS` says which field
 carries each key; `None` means no documented field does, and the check says so instead of guessing).
 Comparisons are conservative, as the page does not say how names collate: a sequence of strings passes when
-it is ordered by code point or case-insensitively (either), ties may come in any order, null values are left
+it is ordered by code point, case-insensitively, or as a locale collation orders it (letters and digits only,
+ignoring case); ties may come in any order, null values are left
 out (the page does not say where they sort), and datetimes are compared as instants.
 """
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from datetime import datetime
 from typing import Any
@@ -18,6 +20,8 @@ import httpx
 from mmcontract.checks.budget import Budget
 from mmcontract.checks.listing import ListOperation, choose_limit, list_params, probe_total, walk
 from mmcontract.checks.violation import ContractViolation, NotApplicable
+
+_ALNUM = re.compile(r"[\W_]+")
 
 # operation -> sort key -> (response field, kind) or None when no documented field carries the key
 SORT_FIELDS: dict[str, dict[str, tuple[str, str] | None]] = {
@@ -52,12 +56,13 @@ ORDER_BY_FIELDS: dict[str, tuple[str, str]] = {
 
 BASIS_SORT = (
     'page: "sortKey ... Key to order result by" with values {keys}, "sortDirection ... Sort direction" '
-    "[asc, desc]; names compared by code point or case-insensitively, ties and nulls in any place"
+    "[asc, desc]; names may collate by code point, ignoring case, or ignoring case and punctuation; ties and "
+    "nulls in any place"
 )
 BASIS_ORDER_BY = (
     'page: "orderBy ... The sort order to apply to the list of features. Prefix the attribute name with a '
-    'dash to sort in descending order" [name, importance, -name, -importance]; names compared by code point '
-    "or case-insensitively, ties and nulls in any place"
+    'dash to sort in descending order" [name, importance, -name, -importance]; names may collate by code '
+    "point, ignoring case, or ignoring case and punctuation; ties and nulls in any place"
 )
 
 
@@ -106,7 +111,12 @@ def _disorder(values: list[Any], kind: str, descending: bool) -> int | None:
     if by_code is None:
         return None
     by_fold = _first_disorder(values, descending, lambda v: v.casefold())
-    return None if by_fold is None else max(by_code, by_fold)
+    if by_fold is None:
+        return None
+    # A locale collation (e.g. a database's en_US) compares letters and digits first, ignoring case and
+    # punctuation: ties under that key may then come in any order.
+    by_locale = _first_disorder(values, descending, lambda v: _ALNUM.sub("", v.casefold()))
+    return None if by_locale is None else max(by_code, by_fold, by_locale)
 
 
 def _check_sorted(
