@@ -400,3 +400,48 @@ def test_openapi_30_nullable_and_anyof_null_count_as_nullable():
 def test_a_broken_contract_is_a_spec_error(document):
     with pytest.raises(SpecError):
         run(document)
+
+
+def _without_variant_tables(page_text: str) -> str:
+    cut = page_text.index("\n\nName Type Required Restrictions Description\n» anonymous GrantById")
+    end = page_text.index("Updated March 25, 2025")
+    return page_text[:cut].replace("grants [oneOf] false", "grants [string] false") + "\n\n" + page_text[end:]
+
+
+def test_unnamed_sections_are_bound_by_their_properties_inside_their_window():
+    page = parse_page(_without_variant_tables(PAGE))
+    assert [s.name for s in page.sections[:2]] == [None, None]
+    spec = matching_spec()
+    _prop(spec, "ThingUpdate", "grants")["items"] = {"type": "string"}
+    result = compare(page, spec)
+    assert result.ok, [str(d) for d in result.differences]
+    assert len(result.bindings) == 2 and "GrantById" in result.bindings[0]
+    # Without a spec schema of exactly those properties, the documented section is missing from the spec.
+    del spec["components"]["schemas"]["GrantByName"]
+    result = compare(page, spec)
+    assert [d.aspect for d in result.differences] == ["removed"]
+    assert result.differences[0].pointer == ""
+
+
+def test_a_truncated_section_still_documents_its_example_keys():
+    cut = PAGE.index("name string false maxLength: 10\nNew name.")
+    page = parse_page(PAGE[:cut])
+    update = page.section("ThingUpdate")
+    assert update is not None and update.truncated and update.example_only == ["name"]
+    spec = matching_spec()
+    assert not [d for d in compare(page, spec).differences if d.location == "ThingUpdate.name"]
+    del spec["components"]["schemas"]["ThingUpdate"]["properties"]["name"]
+    removed = [d for d in compare(page, spec).differences if d.location == "ThingUpdate.name"]
+    assert [(d.aspect, d.pointer) for d in removed] == [("removed", f"{SCHEMAS}/ThingUpdate")]
+
+
+def test_the_real_spec_against_a_truncated_copy_lists_what_the_copy_no_longer_documents():
+    from doccheck_samples import reference_page_path
+
+    from mmcontract.spec import load_spec
+
+    lines = reference_page_path().read_text(encoding="utf-8").splitlines()
+    result = compare(parse_page("\n".join(lines[:2080])), load_spec())
+    assert result.differences and all(d.aspect == "added" for d in result.differences)
+    assert any(d.location == "schema UserMetadata" for d in result.differences)
+    assert any("AccessControlV2" in b for b in result.bindings)

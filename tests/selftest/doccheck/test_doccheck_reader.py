@@ -422,3 +422,44 @@ def _raw_text() -> str:
     from doccheck_samples import reference_page_path
 
     return reference_page_path().read_text(encoding="utf-8")
+
+
+# --------------------------------------------------------------------------------------------- other copies of the page
+
+
+def test_a_copy_with_headings_and_combinator_words_reads_the_same(reference_page):
+    """A newer or better scrape may keep the headings and the oneOf/xor words: same model, names now from
+    the headings too."""
+    lines = _raw_text().splitlines()
+    starts = {s.line - 1: s.name for s in reference_page.sections}
+    out: list[str] = []
+    combinators = iter(["oneOf", "xor"])
+    for i, line in enumerate(lines):
+        if i in starts:
+            out += ["", str(starts[i]), "", "Properties", ""]
+        if line == "Name Type Required Restrictions Description" and lines[i + 1].startswith("» anonymous"):
+            out += [next(combinators), ""]
+        out.append(line)
+    copy = parse_page("\n".join(out))
+    assert _summary(copy) == _summary(reference_page)
+    assert all("heading" in s.evidence for s in copy.sections)
+
+
+def test_a_copy_with_other_whitespace_reads_the_same(reference_page):
+    messy = "\r\n".join(f"{line}  " if line.strip() else "\t" for line in _raw_text().splitlines())
+    assert _summary(parse_page(messy)) == _summary(reference_page)
+
+
+def test_a_truncated_copy_reports_what_it_lost():
+    lines = _raw_text().splitlines()
+    page = parse_page("\n".join(lines[:2080]))  # ends inside ModelPackageTimeseries
+    assert len(page.operations) == 19
+    last = page.sections[-1]
+    assert last.name == "ModelPackageTimeseries" and last.truncated
+    assert "seriesColumnName" in last.example_only
+    assert "SharingListV2Response" in page.lost_schemas and "UserMetadata" in page.lost_schemas
+    # AccessControlV2 was named only by SharingListV2Response: without it the section stays unnamed, with
+    # the places its example structure occurs.
+    first = page.sections[0]
+    assert first.name is None and first.window == (None, "CustomModelDetails")
+    assert any("sharedRoles" in str(p) for p in first.positions)
