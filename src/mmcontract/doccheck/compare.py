@@ -272,8 +272,11 @@ def normalise(raw: Any, depth: int = 0) -> SpecType:
     out.format = raw.get("format")
     if isinstance(raw.get("enum"), list):
         out.enum = [v for v in raw["enum"] if v is not None]
+        if None not in raw["enum"]:
+            out.nullable = False  # the enum rejects null whatever `type` says
     elif "const" in raw:
         out.enum = [raw["const"]] if raw["const"] is not None else []
+        out.nullable = raw["const"] is None
     if "items" in raw:
         out.items = normalise(raw["items"], depth + 1)
     for combinator in ("oneOf", "anyOf", "allOf"):

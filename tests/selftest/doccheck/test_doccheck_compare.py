@@ -197,7 +197,7 @@ MUTATIONS: list[tuple[str, Mutation, str, str]] = [
     ),
     (
         "nullability added",
-        lambda s: _prop(s, "Thing", "kind").update(type=["string", "null"]),
+        lambda s: _prop(s, "Thing", "kind").update(type=["string", "null"], enum=["alpha", "beta", None]),
         "nullable",
         f"{THING}/properties/kind",
     ),
@@ -445,3 +445,22 @@ def test_the_real_spec_against_a_truncated_copy_lists_what_the_copy_no_longer_do
     assert result.differences and all(d.aspect == "added" for d in result.differences)
     assert any(d.location == "schema UserMetadata" for d in result.differences)
     assert any("AccessControlV2" in b for b in result.bindings)
+
+
+@pytest.mark.parametrize(
+    ("schema", "nullable"),
+    [
+        ({"type": ["string", "null"]}, True),
+        ({"type": ["string", "null"], "enum": ["a", None]}, True),
+        ({"type": ["string", "null"], "enum": ["a"]}, False),  # the enum rejects null
+        ({"type": "string", "nullable": True}, True),
+        ({"anyOf": [{"$ref": "#/components/schemas/X"}, {"type": "null"}]}, True),
+        ({"anyOf": [{"type": "string", "enum": ["a"]}, {"type": "null"}]}, True),
+        ({"$ref": "#/components/schemas/X"}, False),
+        ({"type": "string"}, False),
+    ],
+)
+def test_effective_nullability(schema, nullable):
+    from mmcontract.doccheck.compare import normalise
+
+    assert normalise(schema).nullable is nullable
