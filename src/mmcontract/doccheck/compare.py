@@ -39,6 +39,7 @@ from mmcontract.doccheck.reader import (
     Property,
     SchemaSection,
     TypeExpr,
+    is_deprecated,
 )
 from mmcontract.errors import SpecError
 from mmcontract.spec import doc_gap_problems
@@ -56,6 +57,7 @@ CATEGORIES = (
     "enum values",
     "constraints",
     "defaults",
+    "deprecations",
     "lost enum tables",
     "spec additions",
 )
@@ -616,6 +618,7 @@ class _Comparer:
         self._enum(where, node.pointers, param.type, param.enum, False, spec_type)
         schema_raw = node.value.get("schema")
         self._default(where, node.pointers, param.type, param.default, schema_raw)
+        self._deprecated(where, node.pointers, param.description, node.value)
         # The parameter table has no Restrictions column: any bound in the spec is the spec's own.
         for key, value in sorted(all_bounds(spec_type).items()):
             self.fact(
@@ -871,6 +874,7 @@ class _Comparer:
         )
         self._enum(where, pointers, prop.type, prop.enum, prop.enum_lost, spec_type)
         self._default(where, pointers, prop.type, prop.default, node.value)
+        self._deprecated(where, pointers, prop.description, node.value)
         page_bounds = dict(prop.restrictions)
         spec_bounds = all_bounds(spec_type)
         for key in sorted(set(page_bounds) | set(spec_bounds)):
@@ -984,6 +988,20 @@ class _Comparer:
             equal = has_default and _typed(literal) == _typed(spec_default)
         spec_value = f"default {show(spec_default)}" if has_default else "no default"
         self.fact("defaults", where, "default", pointers, page_value, spec_value, equal)
+
+    def _deprecated(self, where: str, pointers: tuple[str, ...], description: str, raw: Any) -> None:
+        page = is_deprecated(description)
+        spec = isinstance(raw, dict) and raw.get("deprecated") is True
+        if page or spec:
+            self.fact(
+                "deprecations",
+                where,
+                "deprecated",
+                pointers,
+                "deprecated" if page else "not deprecated",
+                "deprecated" if spec else "not deprecated",
+                page == spec,
+            )
 
     def _security_schemes(self) -> None:
         schemes = self.spec.root.child(self.spec, "components", "securitySchemes")

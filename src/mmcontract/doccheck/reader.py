@@ -338,6 +338,11 @@ def parse_type(raw: str) -> TypeExpr | None:
     )
 
 
+def is_deprecated(text: str) -> bool:
+    """The page marks deprecation in prose: "(Deprecated in v2.32) ..." or "... DEPRECATED: ..."."""
+    return bool(_DEPRECATED.search(text))
+
+
 def stated_default(description: str) -> str | None:
     """The default a description states in words ("..., defaults to 0.", "Defaults to the current time")."""
     match = _DEFAULT.search(description)
@@ -584,7 +589,7 @@ def _parse_operation(lines: list[str], start: int, end: int, notes: list[str]) -
     paras = [" ".join(p) for p in paragraphs if p]
     op.summary = paras[0] if paras else ""
     op.description = "\n\n".join(paras)
-    op.deprecated = any(_DEPRECATED.search(p) for p in paras)
+    op.deprecated = any(is_deprecated(p) for p in paras)
     for name, values, i in enum_rows:
         param = next((p for p in op.parameters if p.name == name), None)
         if param is None:

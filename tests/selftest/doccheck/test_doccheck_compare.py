@@ -256,6 +256,18 @@ MUTATIONS: list[tuple[str, Mutation, str, str]] = [
         f"{SCHEMAS}/ThingUpdate/properties/grants",
     ),
     (
+        "parameter deprecated",
+        lambda s: _param(s, "offset").update(deprecated=True),
+        "deprecated",
+        f"{LIST}/parameters/0",
+    ),
+    (
+        "property deprecated",
+        lambda s: _prop(s, "Thing", "kind").update(deprecated=True),
+        "deprecated",
+        f"{THING}/properties/kind",
+    ),
+    (
         "default changed",
         lambda s: _param(s, "offset")["schema"].update(default=1),
         "default",
