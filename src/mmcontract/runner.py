@@ -1,0 +1,356 @@
+"""`mmcontract run`: the contract suite against a target, with reports and an exit code.
+
+No --endpoint (and no DATAROBOT_ENDPOINT): the embedded reference server is started on a free loopback port
+with a token made for this run, and tested with writes allowed. Otherwise the target is probed first
+(GET /registeredModels/?limit=1): unreachable or refusing the token -> one line, exit 2.
+
+The suite is pytest underneath: it runs `tests/contract` in a child pytest process (so each run starts from
+fresh Schemathesis and Hypothesis state) with the plugin `mmcontract.target.plugin`; the token travels in the
+child's environment, never on a command line. The plugin writes one JSON record per test; they become the
+RunResult that the reports and the exit code come from.
+
+Where the suite is: `tests/contract` next to the package's source tree (a checkout or an editable install),
+or the directory named by MMCONTRACT_SUITE_DIR.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import random
+import subprocess
+import sys
+import tempfile
+import threading
+from dataclasses import dataclass
+from pathlib import Path
+
+import mmcontract
+from mmcontract.errors import EXIT_CANNOT_RUN, EXIT_INTERRUPTED, UsageError
+from mmcontract.report.model import RunResult
+from mmcontract.target.config import (
+    DEFAULT_REQUEST_TIMEOUT,
+    ENV_ENDPOINT,
+    ENV_TOKEN,
+    PROFILES,
+    TOKEN_PREFIXES,
+    TargetConfig,
+    normalize_base_url,
+)
+from mmcontract.target.reproduce import strip_secret
+
+SUITE_ENV = "MMCONTRACT_SUITE_DIR"
+DEFAULT_REPORT_DIR = "reports"
+MAX_LISTED_FAILURES = 20
+
+
+def configure(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--endpoint",
+        help=f"API base URL, http://HOST:PORT/api/v2 (default ${ENV_ENDPOINT}; "
+        "none: the embedded reference server)",
+    )
+    parser.add_argument("--token", help=f"API token (default ${ENV_TOKEN}); never printed or written")
+    parser.add_argument(
+        "--token-prefix", choices=TOKEN_PREFIXES, default="Bearer", help="Authorization scheme"
+    )
+    parser.add_argument(
+        "--allow-writes",
+        action="store_true",
+        help="allow POST/PATCH/DELETE (only on resources "
+        "the suite creates); without it not one write request is sent",
+    )
+    parser.add_argument("--leaderboard-model-id", help="leaderboard model to create registered models from")
+    parser.add_argument(
+        "--profile", choices=PROFILES, default="default", help="example budget (default: default)"
+    )
+    parser.add_argument(
+        "--report-dir", default=DEFAULT_REPORT_DIR, help="where reports go (default: reports)"
+    )
+    parser.add_argument("--seed", type=int, help="reproduce a run (printed by every run)")
+    parser.add_argument("--workers", type=int, default=1, help="parallel pytest-xdist workers (default 1)")
+    parser.add_argument("--baseline", help="known deviations: reported, but do not fail the run")
+    parser.add_argument(
+        "--baseline-update", action="store_true", help="write or merge --baseline from this run"
+    )
+    parser.add_argument(
+        "--request-timeout",
+        type=float,
+        default=DEFAULT_REQUEST_TIMEOUT,
+        help=f"seconds per request (default {DEFAULT_REQUEST_TIMEOUT:g})",
+    )
+    # internal: the fault proofs run the embedded server with one fault, on the operations that matter
+    parser.add_argument("--fault", help=argparse.SUPPRESS)
+    parser.add_argument("--operation", action="append", default=[], help=argparse.SUPPRESS)
+    parser.add_argument("--quiet", action="store_true", help=argparse.SUPPRESS)
+
+
+@dataclass
+class RunOptions:
+    endpoint: str | None = None
+    token: str | None = None
+    token_prefix: str = "Bearer"
+    allow_writes: bool = False
+    leaderboard_model_id: str | None = None
+    profile: str = "default"
+    report_dir: str | None = DEFAULT_REPORT_DIR
+    seed: int | None = None
+    workers: int = 1
+    baseline: str | None = None
+    baseline_update: bool = False
+    request_timeout: float = DEFAULT_REQUEST_TIMEOUT
+    fault: str | None = None
+    operations: tuple[str, ...] = ()
+    quiet: bool = False
+
+
+def execute(args: argparse.Namespace) -> int:
+    options = RunOptions(
+        endpoint=args.endpoint,
+        token=args.token,
+        token_prefix=args.token_prefix,
+        allow_writes=args.allow_writes,
+        leaderboard_model_id=args.leaderboard_model_id,
+        profile=args.profile,
+        report_dir=args.report_dir,
+        seed=args.seed,
+        workers=args.workers,
+        baseline=args.baseline,
+        baseline_update=args.baseline_update,
+        request_timeout=args.request_timeout,
+        fault=args.fault,
+        operations=tuple(args.operation),
+        quiet=args.quiet,
+    )
+    result = run(options)
+    return result.exit_code
+
+
+def suite_dir() -> Path:
+    configured = os.environ.get(SUITE_ENV)
+    candidates = [Path(configured)] if configured else []
+    candidates.append(Path(mmcontract.__file__).resolve().parents[2] / "tests" / "contract")
+    for candidate in candidates:
+        if (candidate / "conftest.py").is_file():
+            return candidate
+    raise UsageError(
+        f"the contract suite (tests/contract) was not found next to the package; run from a source checkout "
+        f"(pip install -e .) or set {SUITE_ENV}"
+    )
+
+
+def _validate(options: RunOptions) -> None:
+    if options.workers < 1:
+        raise UsageError(f"--workers must be at least 1, got {options.workers}")
+    if options.baseline_update and not options.baseline:
+        raise UsageError("--baseline-update needs --baseline FILE")
+    if options.fault and (options.endpoint or os.environ.get(ENV_ENDPOINT)):
+        raise UsageError("--fault applies to the embedded reference server only (give no --endpoint)")
+    if options.fault:
+        from mmcontract.reference.faults import BY_NAME
+
+        if options.fault not in BY_NAME:
+            raise UsageError(f"unknown fault {options.fault!r}")
+
+
+def run(options: RunOptions) -> RunResult:
+    """Run the suite; return its RunResult (reports written, summary printed unless quiet).
+    Raises MMContractError (exit 2) when the run cannot start."""
+    from mmcontract.report.redact import register_secret
+    from mmcontract.target.probe import probe
+    from mmcontract.target.results import build_result, now_iso, write_reports_guarded
+
+    _validate(options)
+    seed = options.seed if options.seed is not None else random.randrange(1, 2**31)
+    endpoint = options.endpoint or os.environ.get(ENV_ENDPOINT) or ""
+    token = options.token or os.environ.get(ENV_TOKEN) or ""
+    suite = suite_dir()
+    embedded = None
+    common = {
+        "profile": options.profile,
+        "seed": seed,
+        "request_timeout": options.request_timeout,
+        "operations": tuple(options.operations),
+    }
+    if endpoint:
+        target = TargetConfig(
+            base_url=normalize_base_url(endpoint),
+            token=token,
+            token_prefix=options.token_prefix,
+            allow_writes=options.allow_writes,
+            leaderboard_model_id=options.leaderboard_model_id,
+            **common,
+        )
+    else:
+        from mmcontract.target.embedded import start_embedded
+
+        embedded = start_embedded(fault=options.fault)
+        target = TargetConfig(
+            base_url=embedded.base_url,
+            token=embedded.token,
+            token_prefix=options.token_prefix,
+            allow_writes=True,
+            leaderboard_model_id=embedded.leaderboard_model_id,
+            embedded=True,
+            **common,
+        )
+    register_secret(target.token)
+    try:
+        probe(target)
+        where = "embedded reference server" + (f", fault {options.fault}" if options.fault else "")
+        _say(
+            options,
+            f"mmcontract run: {target.base_url} ({where if embedded else 'target'}), "
+            f"profile {target.profile}, seed {seed}, writes {'allowed' if target.allow_writes else 'off'}",
+        )
+        started = now_iso()
+        with tempfile.TemporaryDirectory(prefix="mmcontract-run-") as tmp:
+            errors = _run_pytest(target, suite, Path(tmp), options)
+            result, tally = build_result(
+                Path(tmp), target, started_at=started, finished_at=now_iso(), errors=errors
+            )
+    finally:
+        if embedded is not None:
+            embedded.stop()
+    if options.baseline:
+        from mmcontract.report.baseline import apply_baseline, update_baseline
+
+        if options.baseline_update:
+            update_baseline(result, Path(options.baseline))
+        result = apply_baseline(result, Path(options.baseline))
+    written = write_reports_guarded(result, Path(options.report_dir)) if options.report_dir else []
+    if not options.quiet:
+        _print_summary(result, tally, written)
+    return result
+
+
+def _say(options: RunOptions, line: str) -> None:
+    if not options.quiet:
+        print(line, flush=True)
+
+
+def _run_pytest(target: TargetConfig, suite: Path, results: Path, options: RunOptions) -> list[str]:
+    """Run the suite in a child pytest; return could-not-run problems (empty when it ran)."""
+    log = results / "pytest.log"
+    argv = [
+        sys.executable,
+        "-m",
+        "pytest",
+        str(suite),
+        "-p",
+        "mmcontract.target.plugin",
+        "-p",
+        "no:cacheprovider",
+        "-q",
+        "--no-header",
+        "--tb=short",
+        "-rN",
+        "--capture=sys",
+        "-o",
+        "addopts=",
+        f"--mm-results={results}",
+        *target.pytest_args(),
+    ]
+    if options.workers > 1:
+        argv += ["-n", str(options.workers)]
+    env = {**os.environ, ENV_TOKEN: target.token, "MMCONTRACT_PROGRESS": "0" if options.quiet else "1"}
+    env.pop(ENV_ENDPOINT, None)
+    env.setdefault("PYTHONHASHSEED", "0")
+    with log.open("wb") as out:
+        try:
+            process = subprocess.Popen(
+                argv,
+                stdout=out,
+                stderr=subprocess.PIPE,
+                env=env,
+                cwd=str(suite.parents[1]),
+                start_new_session=False,
+            )
+        except OSError as exc:
+            return [f"cannot start pytest: {exc}"]
+        relay = threading.Thread(target=_relay, args=(process, target.token, options.quiet), daemon=True)
+        relay.start()
+        try:
+            code = process.wait()
+        except KeyboardInterrupt:
+            process.terminate()
+            process.wait(timeout=10)
+            raise
+        relay.join(timeout=5)
+    if code in (0, 1):
+        return []
+    if code == 2 and _collection_errors(log, target.token):
+        return _collection_errors(log, target.token)
+    if code == 2:
+        raise KeyboardInterrupt
+    tail = strip_secret(log.read_text("utf-8", "replace"), target.token) or ""
+    last = [line for line in tail.splitlines() if line.strip()][-1:] or ["no output"]
+    meaning = {3: "internal error", 4: "usage error", 5: "no contract test was collected"}.get(
+        code, f"exit {code}"
+    )
+    return [f"the suite could not run (pytest {meaning}): {last[0][:300]}"]
+
+
+def _relay(process: subprocess.Popen[bytes], token: str, quiet: bool) -> None:
+    """Progress lines from the child's stderr to ours, with the token stripped (it is never in them anyway)."""
+    assert process.stderr is not None
+    for raw in process.stderr:
+        line = strip_secret(raw.decode("utf-8", "replace"), token) or ""
+        if not quiet:
+            sys.stderr.write(line)
+            sys.stderr.flush()
+
+
+def _collection_errors(log: Path, token: str) -> list[str]:
+    text = strip_secret(log.read_text("utf-8", "replace"), token) or ""
+    return [
+        f"the suite could not be collected: {line.strip('_ ').strip()}"
+        for line in text.splitlines()
+        if line.startswith("_") and "ERROR collecting" in line
+    ]
+
+
+def _print_summary(result: RunResult, tally: object, written: list[Path]) -> None:
+    sent = sum(c.cases_sent for c in result.coverage)
+    ok = sum(c.cases_2xx for c in result.coverage)
+    reached = sum(1 for c in result.coverage if c.cases_2xx)
+    tested = sum(1 for c in result.coverage if c.cases_sent)
+    t = tally
+    print(
+        f"  {tested} operations tested ({reached} reached 2xx), {sent} requests ({ok} 2xx); "
+        f"tests: {getattr(t, 'passed', 0)} passed, {getattr(t, 'failed', 0)} failed, "
+        f"{getattr(t, 'skipped', 0)} skipped"
+    )
+    for failure in result.failures[:MAX_LISTED_FAILURES]:
+        mark = "known" if failure.known else "FAIL "
+        first = failure.message.splitlines()[0] if failure.message else ""
+        print(f"  {mark} {failure.check} {failure.operation}: {failure.title}: {first[:160]}")
+    if len(result.failures) > MAX_LISTED_FAILURES:
+        print(f"  ... and {len(result.failures) - MAX_LISTED_FAILURES} more (see the reports)")
+    for error in result.errors[:5]:
+        print(f"  ERROR {error[:300]}")
+    if written:
+        print(f"  reports: {', '.join(str(p) for p in written)}")
+    new = len(result.new_failures)
+    known = len(result.failures) - new
+    if result.errors:
+        verdict = "could not run"
+    elif new:
+        verdict = f"{new} contract violation{'s' * (new != 1)}"
+    else:
+        verdict = "conformant"
+    if known:
+        verdict += f" ({known} known deviation{'s' * (known != 1)} in the baseline)"
+    print(f"result: {verdict} (exit {result.exit_code})", flush=True)
+
+
+def main() -> int:  # pragma: no cover - `python -m mmcontract.runner` for debugging
+    from mmcontract.cli import main as cli_main
+
+    return cli_main(["run", *sys.argv[1:]])
+
+
+__all__ = ["EXIT_CANNOT_RUN", "EXIT_INTERRUPTED", "RunOptions", "configure", "execute", "run", "suite_dir"]
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

@@ -1,0 +1,132 @@
+"""The target of a run: where it is, how to authenticate, and how hard to test it.
+
+One `TargetConfig` is built from the command line or pytest options (and DATAROBOT_ENDPOINT /
+DATAROBOT_API_TOKEN) and handed to every part of the suite. The token lives only here and in the
+`Authorization` header it produces; `repr()` never shows it.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+from urllib.parse import urlsplit, urlunsplit
+
+from mmcontract.errors import UsageError
+
+ENV_ENDPOINT = "DATAROBOT_ENDPOINT"
+ENV_TOKEN = "DATAROBOT_API_TOKEN"
+TOKEN_PREFIXES = ("Bearer", "Token")
+PROFILES = ("quick", "default", "thorough")
+DEFAULT_REQUEST_TIMEOUT = 10.0
+
+
+@dataclass(frozen=True)
+class Profile:
+    """How many examples Schemathesis generates per operation, and which phases run."""
+
+    name: str
+    max_examples: int  # fuzzing phase budget per operation
+    coverage_phase: bool  # the boundary walk of every constraint (deterministic, many cases)
+    stateful_steps: int  # state machine: steps per scenario (0: no stateful run)
+    stateful_examples: int  # state machine: scenarios
+    shrink: bool = True  # minimise failing examples (costs requests; the quick profile skips it)
+
+
+PROFILE_SETTINGS: dict[str, Profile] = {
+    "quick": Profile(
+        "quick", max_examples=5, coverage_phase=False, stateful_steps=0, stateful_examples=0, shrink=False
+    ),
+    "default": Profile(
+        "default", max_examples=30, coverage_phase=True, stateful_steps=6, stateful_examples=10
+    ),
+    "thorough": Profile(
+        "thorough", max_examples=200, coverage_phase=True, stateful_steps=10, stateful_examples=50
+    ),
+}
+
+
+def normalize_base_url(url: str) -> str:
+    """`http://host:port` or `http://host:port/api/v2/` -> `http://host:port/api/v2` (the client's form)."""
+    raw = url.strip()
+    parts = urlsplit(raw)
+    if parts.scheme not in ("http", "https") or not parts.netloc:
+        raise UsageError(f"--endpoint must be an http(s) URL such as http://HOST:PORT/api/v2, got {url!r}")
+    if parts.query or parts.fragment:
+        raise UsageError(f"--endpoint must not carry a query or fragment, got {url!r}")
+    path = parts.path.rstrip("/")
+    if not path.endswith("/api/v2"):
+        path = f"{path}/api/v2"
+    return urlunsplit((parts.scheme, parts.netloc, path, "", ""))
+
+
+@dataclass(frozen=True)
+class TargetConfig:
+    base_url: str  # ends with /api/v2, no trailing slash
+    token: str = field(repr=False)
+    token_prefix: str = "Bearer"
+    allow_writes: bool = False
+    leaderboard_model_id: str | None = None
+    profile: str = "default"
+    seed: int | None = None
+    request_timeout: float = DEFAULT_REQUEST_TIMEOUT
+    embedded: bool = False  # the target is the reference server this run started (safe to probe anything)
+    operations: tuple[str, ...] = ()  # internal: restrict the run to these "METHOD /path" labels (empty: all)
+
+    def __post_init__(self) -> None:
+        if self.token_prefix not in TOKEN_PREFIXES:
+            raise UsageError(
+                f"--token-prefix must be one of {', '.join(TOKEN_PREFIXES)}, got {self.token_prefix!r}"
+            )
+        if self.profile not in PROFILES:
+            raise UsageError(f"--profile must be one of {', '.join(PROFILES)}, got {self.profile!r}")
+        if not self.request_timeout > 0:
+            raise UsageError(
+                f"--request-timeout must be a positive number of seconds, got {self.request_timeout!r}"
+            )
+        if not self.token:
+            raise UsageError(f"no API token: pass --token or set {ENV_TOKEN}")
+
+    def headers(self) -> dict[str, str]:
+        """The auth header every request of the suite carries."""
+        return {"Authorization": f"{self.token_prefix} {self.token}"}
+
+    @property
+    def settings(self) -> Profile:
+        return PROFILE_SETTINGS[self.profile]
+
+    @property
+    def origin(self) -> str:
+        parts = urlsplit(self.base_url)
+        return f"{parts.scheme}://{parts.netloc}"
+
+    def covers(self, operation: str) -> bool:
+        """Whether this run tests `operation` ("METHOD /path"); all operations unless restricted."""
+        return not self.operations or operation in self.operations
+
+    def pytest_args(self) -> list[str]:
+        """The pytest options that hand this target to a pytest process; the token goes in the environment
+        (`ENV_TOKEN`), never on a command line."""
+        args = [
+            f"--endpoint={self.base_url}",
+            f"--token-prefix={self.token_prefix}",
+            f"--profile={self.profile}",
+            f"--request-timeout={self.request_timeout}",
+        ]
+        if self.allow_writes:
+            args.append("--allow-writes")
+        if self.leaderboard_model_id:
+            args.append(f"--leaderboard-model-id={self.leaderboard_model_id}")
+        if self.seed is not None:
+            args.append(f"--seed={self.seed}")
+        if self.embedded:
+            args.append("--mm-embedded")
+        args += [f"--mm-operation={op}" for op in self.operations]
+        return args
+
+
+def env_token() -> str:
+    return os.environ.get(ENV_TOKEN, "")
+
+
+def env_endpoint() -> str:
+    return os.environ.get(ENV_ENDPOINT, "")

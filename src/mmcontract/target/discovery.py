@@ -1,0 +1,96 @@
+"""Real ids on the target, found by listing: the suite never assumes an id exists.
+
+`discover(client)` walks the lists with plain offset/limit requests (not `next`: following `next` is under
+test elsewhere) within a small request budget, and tolerates any answer: a target that breaks the contract
+here is failed by the checks, not by discovery.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+import httpx
+
+PAGE = 100
+MAX_ITEMS = 300  # per list walk
+MAX_MODELS_DETAILED = 8  # registered models whose versions / sharing are listed
+MAX_VERSIONS_PROBED = 12  # versions whose deployments are listed
+
+
+@dataclass
+class Discovery:
+    registered_model_ids: list[str] = field(default_factory=list)
+    versions: list[tuple[str, str]] = field(default_factory=list)  # (registeredModelId, versionId)
+    model_package_ids: list[str] = field(default_factory=list)
+    archived_model_package_ids: list[str] = field(default_factory=list)
+    deployment_versions: list[tuple[str, str]] = field(default_factory=list)  # versions with deployments
+    recipients: list[dict[str, Any]] = field(default_factory=list)  # id, name, role, shareRecipientType
+    registered_models: list[dict[str, Any]] = field(default_factory=list)  # list items as served
+    model_packages: list[dict[str, Any]] = field(default_factory=list)  # list items as served
+
+    def versions_of(self, registered_model_id: str) -> list[str]:
+        return [v for rm, v in self.versions if rm == registered_model_id]
+
+
+def _get_json(client: httpx.Client, path: str, params: dict[str, Any] | None = None) -> Any:
+    try:
+        response = client.get(path, params=params)
+    except httpx.HTTPError:
+        return None
+    if response.status_code != 200:
+        return None
+    try:
+        return response.json()
+    except ValueError:
+        return None
+
+
+def _walk(client: httpx.Client, path: str, params: dict[str, Any] | None = None) -> list[dict[str, Any]]:
+    """All items of a list, by offset/limit, up to MAX_ITEMS; stops at the first unusable page."""
+    items: list[dict[str, Any]] = []
+    offset = 0
+    while len(items) < MAX_ITEMS:
+        body = _get_json(client, path, {**(params or {}), "offset": offset, "limit": PAGE})
+        data = body.get("data") if isinstance(body, dict) else None
+        if not isinstance(data, list):
+            break
+        items.extend(item for item in data if isinstance(item, dict))
+        if len(data) < PAGE:
+            break
+        offset += len(data)
+    return items
+
+
+def _ids(items: list[dict[str, Any]]) -> list[str]:
+    return [str(item["id"]) for item in items if isinstance(item.get("id"), str) and item["id"]]
+
+
+def discover(client: httpx.Client) -> Discovery:
+    """`client` has the target's base URL (ending with '/') and the auth header."""
+    found = Discovery()
+    found.registered_models = _walk(client, "registeredModels/")
+    found.registered_model_ids = _ids(found.registered_models)
+    found.model_packages = _walk(client, "modelPackages/")
+    found.model_package_ids = _ids(found.model_packages)
+    found.archived_model_package_ids = [
+        str(item["id"]) for item in found.model_packages if item.get("isArchived") is True and item.get("id")
+    ]
+    seen_recipients: set[str] = set()
+    for rm_id in found.registered_model_ids[:MAX_MODELS_DETAILED]:
+        for version in _walk(client, f"registeredModels/{rm_id}/versions/"):
+            if isinstance(version.get("id"), str):
+                found.versions.append((rm_id, version["id"]))
+        body = _get_json(client, f"registeredModels/{rm_id}/sharedRoles/", {"limit": PAGE})
+        for entry in body.get("data", []) if isinstance(body, dict) else []:
+            if not isinstance(entry, dict) or not entry.get("id") or entry["id"] in seen_recipients:
+                continue
+            seen_recipients.add(entry["id"])
+            found.recipients.append(
+                {key: entry.get(key) for key in ("id", "name", "role", "shareRecipientType")}
+            )
+    for rm_id, version_id in found.versions[:MAX_VERSIONS_PROBED]:
+        body = _get_json(client, f"registeredModels/{rm_id}/versions/{version_id}/deployments/", {"limit": 1})
+        if isinstance(body, dict) and body.get("data"):
+            found.deployment_versions.append((rm_id, version_id))
+    return found

@@ -1,0 +1,531 @@
+"""The contract suite's pytest plugin: target options, the fixtures every contract test uses, the `mm` marker,
+and the per-test records the runner turns into a RunResult.
+
+Loaded by the repository's root conftest.py and by `mmcontract run` (`-p mmcontract.target.plugin`), so
+`pytest tests/contract --endpoint URL` and `mmcontract run` test the same way.
+
+Fixture contract (tests/contract/test_semantics_*.py code against it):
+- `target`: TargetConfig (base_url ends with /api/v2; `headers()` gives the auth header)
+- `api`: httpx.Client on `target.base_url + "/"` with the auth header; every request lands in `api_log`
+- `api_log`: list of (method, url) of every request sent through `api`
+- `discovered`: Discovery, ids found on the target by listing
+- `writable_registered_model`: a registered model created by this test (only with --allow-writes)
+- marker `@pytest.mark.mm(code="MM101", operation="GET /registeredModels/")` (operation may be a list): what a
+  test checks; a `ContractViolation` it raises becomes a report failure with a curl line.
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import json
+import os
+import tempfile
+import time
+import uuid
+from collections import defaultdict
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any, NamedTuple
+
+import httpx
+import pytest
+
+from mmcontract.errors import MMContractError
+from mmcontract.target.config import (
+    DEFAULT_REQUEST_TIMEOUT,
+    ENV_ENDPOINT,
+    ENV_TOKEN,
+    PROFILES,
+    TOKEN_PREFIXES,
+    TargetConfig,
+    normalize_base_url,
+)
+from mmcontract.target.discovery import Discovery, discover
+from mmcontract.target.ratelimit import RetryAfterTransport
+from mmcontract.target.reproduce import curl_for_httpx, response_excerpt, strip_secret
+
+MARKER = "mm"
+READ_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+RESULTS_FILE_PREFIX = "results-"
+
+_state: _SessionState | None = None
+
+
+class CreatedModel(NamedTuple):
+    """A registered model this run created (the suite writes only to what it created or the user named)."""
+
+    registered_model_id: str
+    model_package_id: str
+
+
+# --------------------------------------------------------------------------------------------- options
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    group = parser.getgroup("mmcontract", "mmcontract contract suite")
+    group.addoption(
+        "--endpoint", default=None, help=f"API base URL, http://HOST:PORT/api/v2 (${ENV_ENDPOINT})"
+    )
+    group.addoption("--token", default=None, help=f"API token (${ENV_TOKEN}); never printed")
+    group.addoption("--token-prefix", default="Bearer", choices=TOKEN_PREFIXES, help="Authorization scheme")
+    group.addoption("--allow-writes", action="store_true", default=False, help="allow POST/PATCH/DELETE")
+    group.addoption("--leaderboard-model-id", default=None, help="model to create registered models from")
+    group.addoption("--profile", default="default", choices=PROFILES, help="example budget")
+    group.addoption("--seed", type=int, default=None, help="reproduce a run")
+    group.addoption("--report-dir", default=None, help="write reports of this run here")
+    group.addoption(
+        "--request-timeout", type=float, default=DEFAULT_REQUEST_TIMEOUT, help="seconds per request"
+    )
+    group.addoption("--mm-embedded", action="store_true", default=False, help=argparse.SUPPRESS)
+    group.addoption("--mm-operation", action="append", default=[], help=argparse.SUPPRESS)
+    group.addoption("--mm-results", default=None, help=argparse.SUPPRESS)
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    global _state
+    config.addinivalue_line(
+        "markers",
+        f"{MARKER}(code, operation): the check code and operation(s) a contract test checks, e.g. "
+        f'{MARKER}(code="MM101", operation="GET /registeredModels/")',
+    )
+    _state = _SessionState(config)
+
+
+def pytest_unconfigure(config: pytest.Config) -> None:
+    global _state
+    if _state is not None and _state.config is config:
+        _state.close()
+        _state = None
+
+
+# ------------------------------------------------------------------------------------- session state
+
+
+class _SessionState:
+    """Per pytest process: the target (built on first use), request counts, and the results file."""
+
+    def __init__(self, config: pytest.Config) -> None:
+        self.config = config
+        self._target: TargetConfig | None = None
+        self._embedded: Any = None
+        self.counts: dict[str, list[int]] = defaultdict(lambda: [0, 0])  # operation -> [sent, 2xx]
+        self._matcher: Any = None
+        self.notes: dict[str, list[dict[str, Any]]] = defaultdict(
+            list
+        )  # nodeid -> failures noted by the test
+        self.created: list[CreatedModel] = []
+        self.cases: dict[str, int] = defaultdict(int)  # nodeid -> cases a Schemathesis test sent
+        self.timed_out: set[str] = set()  # Schemathesis tests stopped by a request timeout
+        results = config.getoption("mm_results", None)
+        self._own_results_dir = results is None
+        self.results_dir = Path(results) if results else Path(tempfile.mkdtemp(prefix="mmcontract-results-"))
+        worker = os.environ.get("PYTEST_XDIST_WORKER", "main")
+        self.results_file = self.results_dir / f"{RESULTS_FILE_PREFIX}{worker}-{os.getpid()}.jsonl"
+        self.is_worker = hasattr(config, "workerinput")
+
+    @property
+    def target(self) -> TargetConfig:
+        if self._target is None:
+            self._target = self._build_target()
+        return self._target
+
+    def _build_target(self) -> TargetConfig:
+        opt = self.config.getoption
+        endpoint = opt("endpoint") or os.environ.get(ENV_ENDPOINT) or ""
+        token = opt("token") or os.environ.get(ENV_TOKEN) or ""
+        operations = tuple(opt("mm_operation") or ())
+        common = {
+            "profile": opt("profile"),
+            "seed": opt("seed"),
+            "request_timeout": opt("request_timeout"),
+            "operations": operations,
+        }
+        try:
+            if endpoint:
+                return TargetConfig(
+                    base_url=normalize_base_url(endpoint),
+                    token=token,
+                    token_prefix=opt("token_prefix"),
+                    allow_writes=bool(opt("allow_writes")),
+                    leaderboard_model_id=opt("leaderboard_model_id"),
+                    embedded=bool(opt("mm_embedded")),
+                    **common,
+                )
+            from mmcontract.target.embedded import start_embedded
+
+            self._embedded = start_embedded()
+            return TargetConfig(
+                base_url=self._embedded.base_url,
+                token=self._embedded.token,
+                token_prefix=opt("token_prefix"),
+                allow_writes=True,
+                leaderboard_model_id=self._embedded.leaderboard_model_id,
+                embedded=True,
+                **common,
+            )
+        except MMContractError as exc:
+            raise pytest.UsageError(str(exc)) from None
+
+    def count(self, method: str, url: str, status: int | None) -> str | None:
+        if self._matcher is None:
+            from mmcontract.target.operations import OperationMatcher, operations
+
+            self._matcher = OperationMatcher(operations())
+        label = self._matcher.match(method, url)
+        if label is not None:
+            cell = self.counts[label]
+            cell[0] += 1
+            if status is not None and 200 <= status < 300:
+                cell[1] += 1
+        return label
+
+    def write(self, record: dict[str, Any]) -> None:
+        token = self._target.token if self._target is not None else None
+        line = strip_secret(json.dumps(record, default=str), token)
+        with self.results_file.open("a", encoding="utf-8") as fh:
+            fh.write(line + "\n")
+
+    def close(self) -> None:
+        if self.counts:
+            self.write({"kind": "coverage", "counts": {op: list(c) for op, c in self.counts.items()}})
+        if self._embedded is not None:
+            self._embedded.stop()
+            self._embedded = None
+
+
+def session_state() -> _SessionState:
+    if _state is None:
+        raise RuntimeError("the mmcontract pytest plugin is not configured")
+    return _state
+
+
+def current_target() -> TargetConfig:
+    """The target of this pytest process (test modules read it at import to configure Schemathesis)."""
+    return session_state().target
+
+
+def current_nodeid() -> str:
+    """The running test's node id (pytest keeps it in PYTEST_CURRENT_TEST as "<nodeid> (<phase>)")."""
+    return os.environ.get("PYTEST_CURRENT_TEST", "").rsplit(" (", 1)[0]
+
+
+def note_failure(nodeid: str, failure: dict[str, Any]) -> None:
+    """A test records a failure's details (curl, excerpt) as it happens; the report keeps the last one per
+    (check, operation), which after Hypothesis's shrinking is the minimal example."""
+    session_state().notes[nodeid].append(failure)
+
+
+# ------------------------------------------------------------------------------------------ fixtures
+
+
+@pytest.fixture(scope="session")
+def target() -> TargetConfig:
+    return current_target()
+
+
+@pytest.fixture(scope="session")
+def api_log() -> list[tuple[str, str]]:
+    return []
+
+
+@pytest.fixture(scope="session")
+def api(target: TargetConfig, api_log: list[tuple[str, str]]) -> Iterator[httpx.Client]:
+    state = session_state()
+
+    def on_request(request: httpx.Request) -> None:
+        if request.method not in READ_METHODS and not target.allow_writes:
+            # the one guard every contract test goes through: without --allow-writes nothing is written
+            pytest.skip(f"{request.method} needs --allow-writes (no write request is sent without it)")
+        api_log.append((request.method, str(request.url)))
+
+    def on_response(response: httpx.Response) -> None:
+        state.count(response.request.method, str(response.request.url), response.status_code)
+
+    with httpx.Client(
+        base_url=target.base_url + "/",
+        headers=target.headers(),
+        timeout=target.request_timeout,
+        transport=RetryAfterTransport(),
+        event_hooks={"request": [on_request], "response": [on_response]},
+    ) as client:
+        yield client
+
+
+@pytest.fixture(scope="session")
+def discovered(api: httpx.Client) -> Discovery:
+    return discover(api)
+
+
+def create_registered_model(api: httpx.Client, target: TargetConfig, purpose: str) -> CreatedModel:
+    """POST fromLeaderboard with a fresh registered model name; skip (never fail) when that is impossible."""
+    if not target.allow_writes:
+        pytest.skip("writes are not allowed on this target (pass --allow-writes)")
+    if not target.leaderboard_model_id:
+        pytest.skip("no --leaderboard-model-id: cannot create a registered model to write to")
+    name = f"mmcontract-{purpose}-{uuid.uuid4().hex[:10]}"
+    body = {"modelId": target.leaderboard_model_id, "name": name, "registeredModelName": name}
+    response = api.post("modelPackages/fromLeaderboard/", json=body)
+    if response.status_code not in (200, 201, 202):
+        pytest.skip(
+            f"could not create a registered model: POST fromLeaderboard answered {response.status_code}"
+        )
+    payload: Any = None
+    with contextlib.suppress(ValueError):
+        payload = response.json()
+    package_id = payload.get("id") if isinstance(payload, dict) else None
+    model_id = payload.get("registeredModelId") if isinstance(payload, dict) else None
+    if not model_id:  # the 202 body is not documented: find the new registered model by its unique name
+        for _ in range(10):
+            listed = api.get("registeredModels/", params={"search": name, "limit": 10})
+            data = listed.json().get("data", []) if listed.status_code == 200 else []
+            match = [item for item in data if isinstance(item, dict) and item.get("name") == name]
+            if match:
+                model_id = match[0].get("id")
+                break
+            time.sleep(0.5)
+    if not model_id:
+        pytest.skip("created a model package but could not find its registered model")
+    if not package_id:
+        versions = api.get(f"registeredModels/{model_id}/versions/", params={"limit": 1})
+        data = versions.json().get("data", []) if versions.status_code == 200 else []
+        package_id = data[0].get("id") if data and isinstance(data[0], dict) else ""
+    created = CreatedModel(str(model_id), str(package_id or ""))
+    session_state().created.append(created)
+    return created
+
+
+@pytest.fixture
+def writable_registered_model(api: httpx.Client, target: TargetConfig) -> CreatedModel:
+    """A registered model (and its first version's model package) created for this test alone."""
+    return create_registered_model(api, target, "semantic")
+
+
+# -------------------------------------------------------------------------------------------- results
+
+
+def _marker_info(item: pytest.Item) -> tuple[str | None, list[str]]:
+    marker = item.get_closest_marker(MARKER)
+    if marker is None:
+        return None, []
+    code = marker.kwargs.get("code") or (marker.args[0] if marker.args else None)
+    operation = marker.kwargs.get("operation") or marker.kwargs.get("operations")
+    if operation is None and len(marker.args) > 1:
+        operation = marker.args[1]
+    operations = [operation] if isinstance(operation, str) else list(operation or [])
+    return code, operations
+
+
+def _iter_leaves(exc: BaseException) -> Iterator[BaseException]:
+    if isinstance(exc, BaseExceptionGroup):
+        for inner in exc.exceptions:
+            yield from _iter_leaves(inner)
+    else:
+        yield exc
+
+
+def _text(value: Any) -> str | None:
+    if value is None:
+        return None
+    if isinstance(value, str):
+        return value
+    try:
+        return json.dumps(value, default=str)
+    except (TypeError, ValueError):
+        return repr(value)
+
+
+def _violation_record(exc: BaseException, code: str | None, operations: list[str]) -> dict[str, Any]:
+    """A ContractViolation (or a plain assertion in an `mm` test) as a failure record."""
+    response = getattr(exc, "response", None)
+    request = getattr(response, "request", None) if response is not None else None
+    operation = getattr(exc, "operation", None) or (operations[0] if operations else None)
+    if operation is None and request is not None:
+        operation = session_state().count(request.method, str(request.url), None)
+    message = getattr(exc, "message", None) or str(exc) or type(exc).__name__
+    return {
+        "check": getattr(exc, "code", None) or code,
+        "operation": operation,
+        "message": message,
+        "basis": _text(getattr(exc, "basis", None)),
+        "expected": _text(getattr(exc, "expected", None)),
+        "actual": _text(getattr(exc, "actual", None)),
+        "curl": curl_for_httpx(request) if request is not None else None,
+        "response_excerpt": response_excerpt(response),
+        "violation": type(exc).__name__ == "ContractViolation" or hasattr(exc, "code"),
+    }
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) -> Iterator[None]:
+    report = yield
+    state = _state
+    if state is None or not _is_contract_item(item):
+        return report
+    if call.when == "teardown" or (call.when == "setup" and report.passed):
+        if report.failed:
+            state.write({"kind": "error", "nodeid": item.nodeid, "error": _short(call.excinfo)})
+        return report
+    if report.skipped and item.nodeid in state.timed_out:
+        notes = state.notes.pop(item.nodeid, [])
+        state.write(_item_record(item, "failed", [n for n in notes if n.get("check") == "ST112"][-1:]))
+    elif report.skipped:
+        reason = report.longrepr[2] if isinstance(report.longrepr, tuple) else str(report.longrepr)
+        state.write(_item_record(item, "skipped", [], skip_reason=str(reason).removeprefix("Skipped: ")))
+    elif report.passed:
+        state.write(_item_record(item, "passed", []))
+    else:
+        failures, error = _failures_of(item, call)
+        state.write(_item_record(item, "failed" if failures else "error", failures, error=error))
+    return report
+
+
+def _short(excinfo: Any) -> str:
+    if excinfo is None:
+        return ""
+    return f"{excinfo.type.__name__}: {str(excinfo.value).splitlines()[0] if str(excinfo.value) else ''}"
+
+
+def _is_contract_item(item: pytest.Item) -> bool:
+    return (
+        "tests/contract/" in item.nodeid.replace(os.sep, "/")
+        or item.get_closest_marker(MARKER) is not None
+        or (getattr(item, "operation_label", None) is not None)
+    )
+
+
+def _failures_of(item: pytest.Item, call: pytest.CallInfo[None]) -> tuple[list[dict[str, Any]], str | None]:
+    assert call.excinfo is not None
+    exc = call.excinfo.value
+    notes = session_state().notes.pop(item.nodeid, [])
+    operation_label = getattr(item, "operation_label", None)
+    if operation_label is not None:  # a Schemathesis test: the test noted each failure with its curl line
+        from mmcontract.checks.schemathesis_checks import failures_from_exception
+
+        failures = failures_from_exception(exc, operation_label, notes)
+        return failures, None if failures else _short(call.excinfo)
+    code, operations = _marker_info(item)
+    leaves = list(_iter_leaves(exc))
+    failures = [
+        _violation_record(leaf, code, operations)
+        for leaf in leaves
+        if hasattr(leaf, "code") or (code is not None and isinstance(leaf, AssertionError))
+    ]
+    if failures and all(f["check"] for f in failures):
+        return failures, None
+    if any(isinstance(leaf, (httpx.TransportError, MMContractError)) for leaf in leaves):
+        return [], _short(call.excinfo)  # the target went away: the run could not complete
+    # The check crashed on an answer it could not read: a failure of what it checks, not a suite error
+    # (the clean run against the reference server shows the checks themselves do not crash).
+    return [
+        {
+            "check": code or "MM000",
+            "operation": operations[0] if operations else None,
+            "message": f"the check could not complete on the target's answers: {_short(call.excinfo)}",
+            "basis": "the check reads the documented response shapes; the target's answers did not have them",
+        }
+    ], None
+
+
+def _item_record(
+    item: pytest.Item,
+    outcome: str,
+    failures: list[dict[str, Any]],
+    *,
+    error: str | None = None,
+    skip_reason: str | None = None,
+) -> dict[str, Any]:
+    code, operations = _marker_info(item)
+    operation_label = getattr(item, "operation_label", None)
+    return {
+        "kind": "item",
+        "nodeid": item.nodeid,
+        "outcome": outcome,
+        "schemathesis": operation_label is not None,
+        "operations": [operation_label] if operation_label else operations,
+        "code": code,
+        "cases": session_state().cases.pop(item.nodeid, 0),
+        "failures": failures,
+        "error": error,
+        "skip_reason": skip_reason,
+    }
+
+
+class _Progress:
+    """A live progress line on the controller: rewritten in place on a terminal, every 15 s otherwise."""
+
+    def __init__(self) -> None:
+        self.total = 0
+        self.done = 0
+        self.failed = 0
+        self.skipped = 0
+        self.tty = os.isatty(2)
+        self.last = 0.0
+
+    def update(self, report: pytest.TestReport) -> None:
+        self.done += 1
+        self.failed += report.failed
+        self.skipped += report.skipped
+        now = time.monotonic()
+        if not self.tty and now - self.last < 15 and self.done != self.total:
+            return
+        self.last = now
+        line = f"  [{self.done}/{self.total or '?'}] {self.failed} failed, {self.skipped} skipped"
+        os.write(2, (f"\r{line}\x1b[K" if self.tty else line + "\n").encode())
+        if self.tty and self.done == self.total:
+            os.write(2, b"\n")
+
+
+_progress = _Progress()
+
+
+def _progress_on(config: pytest.Config | None) -> bool:
+    return os.environ.get("MMCONTRACT_PROGRESS") == "1" and not hasattr(config, "workerinput")
+
+
+def pytest_collection_finish(session: pytest.Session) -> None:
+    _progress.total = len(session.items)
+
+
+@pytest.hookimpl(optionalhook=True)
+def pytest_xdist_node_collection_finished(node: Any, ids: list[str]) -> None:
+    _progress.total = len(ids)
+
+
+def pytest_runtest_logreport(report: pytest.TestReport) -> None:
+    if not _progress_on(_state.config if _state else None):
+        return
+    if report.when == "call" or (report.when == "setup" and not report.passed):
+        _progress.update(report)
+
+
+def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
+    state = _state
+    if state is None or state.is_worker:
+        return
+    report_dir = session.config.getoption("report_dir", None)
+    if report_dir and session.config.getoption("mm_results", None) is None:
+        # plain `pytest tests/contract --report-dir DIR`: the same reports `mmcontract run` writes
+        from mmcontract.target.results import build_result, write_reports_guarded
+
+        state.close()
+        result, _ = build_result(state.results_dir, state.target, started_at=None)
+        write_reports_guarded(result, Path(report_dir))
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """--mm-operation (internal, used by the fault proofs): keep only contract tests of those operations."""
+    wanted = set(config.getoption("mm_operation", None) or ())
+    if not wanted:
+        return
+    keep, drop = [], []
+    for item in items:
+        if not _is_contract_item(item):
+            keep.append(item)
+            continue
+        label = getattr(item, "operation_label", None)
+        ops = [label] if label else _marker_info(item)[1]
+        (keep if wanted.intersection(ops) else drop).append(item)
+    if drop:
+        config.hook.pytest_deselected(items=drop)
+        items[:] = keep
