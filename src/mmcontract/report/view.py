@@ -87,8 +87,8 @@ class ReportView:
             known = f" ({t.known_failures} known)" if t.known_failures else ""
             return f"{t.new_failures} new contract violation{'s' * (t.new_failures != 1)}{known}"
         if t.known_failures:
-            return f"conformant apart from {t.known_failures} known deviation{'s' * (t.known_failures != 1)}"
-        return "conformant"
+            return f"no new violations ({t.known_failures} known deviation{'s' * (t.known_failures != 1)})"
+        return "no contract violations"
 
 
 def _ordered_operations(result: RunResult) -> list[str]:
