@@ -189,3 +189,10 @@ def test_schemathesis_builds_a_state_machine_from_the_links():
     assert len(list(schema.get_all_operations())) == 19
     machine = schema.as_state_machine()
     assert machine.bundles  # one bundle per link source: the links were understood
+    # Schemathesis 4.32 starts scenarios from "reliable" roots only when there are any, and counts a POST with
+    # outgoing links as one: a link on archive's 204 made archive-with-random-ids the only entry point. The
+    # lists must be among the entry points, or no scenario ever reaches a real id.
+    roots = getattr(machine, "_root_labels", None)
+    if roots is None:
+        pytest.skip("this Schemathesis version does not expose its stateful entry points")
+    assert {"GET /registeredModels/", "GET /modelPackages/"} <= roots
