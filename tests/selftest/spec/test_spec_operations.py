@@ -10,7 +10,7 @@ import schemathesis
 from jsonschema import Draft202012Validator
 from spec_helpers import iter_operations, resolve
 
-from mmcontract.spec import SPEC_PATH
+from mmcontract.spec import SPEC_PATH, load_spec
 
 ARCHITECTURE = Path(__file__).resolve().parents[3] / "ARCHITECTURE.md"
 ROW = re.compile(r"^\|\s*(\w+)(\s*\(deprecated\))?\s*\|\s*(GET|POST|PATCH|DELETE|PUT)\s+(/\S+)\s*\|", re.M)
@@ -196,3 +196,19 @@ def test_schemathesis_builds_a_state_machine_from_the_links():
     if roots is None:
         pytest.skip("this Schemathesis version does not expose its stateful entry points")
     assert {"GET /registeredModels/", "GET /modelPackages/"} <= roots
+
+
+def test_a_link_on_archive_would_starve_the_stateful_run(spec):
+    # The failure the test above guards against, shown on a copy of the contract.
+    broken = load_spec()
+    archive = broken["paths"]["/modelPackages/{modelPackageId}/archive/"]["post"]
+    archive["responses"]["204"]["links"] = {
+        "Get": {
+            "operationId": "getModelPackage",
+            "parameters": {"modelPackageId": "$request.path.modelPackageId"},
+        }
+    }
+    roots = getattr(schemathesis.openapi.from_dict(broken).as_state_machine(), "_root_labels", None)
+    if roots is None:
+        pytest.skip("this Schemathesis version does not expose its stateful entry points")
+    assert "GET /registeredModels/" not in roots
