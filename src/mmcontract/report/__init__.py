@@ -15,10 +15,22 @@ FILENAMES = (junit.FILENAME, summary_json.FILENAME, html.FILENAME, markdown.FILE
 
 
 def write_reports(result: RunResult, report_dir: Path) -> list[Path]:
-    """Write junit.xml, summary.json, report.html and summary.md into `report_dir` (created if missing)."""
+    """Write junit.xml, summary.json, report.html and summary.md into `report_dir` (created if missing).
+
+    Each writer runs even if another failed (nothing is lost); the first failure is raised afterwards.
+    """
     report_dir = Path(report_dir)
     report_dir.mkdir(parents=True, exist_ok=True)
-    return [write(result, report_dir) for write in WRITERS]
+    written: list[Path] = []
+    failures: list[Exception] = []
+    for write in WRITERS:
+        try:
+            written.append(write(result, report_dir))
+        except Exception as exc:
+            failures.append(exc)
+    if failures:
+        raise failures[0]
+    return written
 
 
 __all__ = ["FILENAMES", "write_reports"]

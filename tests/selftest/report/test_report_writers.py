@@ -201,3 +201,17 @@ def test_markdown_escapes_table_pipes(tmp_path: Path) -> None:
     result.failures[0] = result.failures[0].__class__(**{**result.failures[0].__dict__, "message": "a | b"})
     md = (write_reports(result, tmp_path)[3]).read_text()
     assert "a \\| b" in md
+
+
+def test_one_failing_writer_does_not_lose_the_others(tmp_path: Path, result: RunResult, monkeypatch) -> None:
+    import mmcontract.report as report
+
+    def broken(result: RunResult, report_dir: Path) -> Path:
+        raise RuntimeError("summary writer broke")
+
+    monkeypatch.setattr(
+        report, "WRITERS", (report.junit.write, broken, report.html.write, report.markdown.write)
+    )
+    with pytest.raises(RuntimeError, match="summary writer broke"):
+        write_reports(result, tmp_path)
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["junit.xml", "report.html", "summary.md"]
