@@ -26,7 +26,7 @@ def write_reports(result: RunResult, report_dir: Path) -> list[Path]:
     for write in WRITERS:
         try:
             written.append(write(result, report_dir))
-        except Exception as exc:
+        except Exception as exc:  # re-raised below, once the other formats are written
             failures.append(exc)
     if failures:
         raise failures[0]

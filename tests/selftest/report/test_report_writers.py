@@ -109,8 +109,56 @@ def test_junit_has_one_case_per_operation_and_family(written: dict[str, Path], r
     # 3 failed cells: pagination (2 failures), schema, writes; the known auth failure passes
     assert xml.failures == 3 and xml.errors == 0
     assert int(root.get("failures")) == 3 and int(root.get("tests")) == len(applicable) + 1
+    assert root.get("skipped") is None  # not allowed on <testsuites> by Jenkins's schema
     # skipped: the not-run DELETE writes, two skipped ordering cells, and the stale baseline entry
     assert xml.skipped == 4
+
+
+# What the strictest common reader (Jenkins's junit-10 schema) allows, element by element.
+JUNIT_ATTRIBUTES = {
+    "testsuites": {"name", "time", "tests", "failures", "disabled", "errors"},
+    "testsuite": {
+        "name",
+        "tests",
+        "failures",
+        "errors",
+        "time",
+        "disabled",
+        "skipped",
+        "timestamp",
+        "hostname",
+    },
+    "testcase": {"name", "classname", "time"},
+    "properties": set(),
+    "property": {"name", "value"},
+    "failure": {"type", "message"},
+    "error": {"type", "message"},
+    "skipped": {"type", "message"},
+    "system-out": set(),
+}
+JUNIT_CHILDREN = {
+    "testsuites": {"testsuite"},
+    "testsuite": {"properties", "testcase"},
+    "testcase": {"failure", "error", "skipped", "system-out"},
+    "properties": {"property"},
+}
+
+
+@pytest.mark.parametrize("variant", ["sample", "clean", "could-not-run"])
+def test_junit_fits_the_common_readers_schema(tmp_path: Path, variant: str) -> None:
+    result = clean_result() if variant != "sample" else sample_result()
+    if variant == "could-not-run":
+        result.errors = ["target unreachable"]
+    path = write_reports(result, tmp_path)[0]
+    root = ET.parse(path).getroot()
+    assert path.read_text().startswith("<?xml version='1.0' encoding='utf-8'?>")
+    for element in root.iter():
+        assert set(element.attrib) <= JUNIT_ATTRIBUTES[element.tag], (element.tag, element.attrib)
+        assert {child.tag for child in element} <= JUNIT_CHILDREN.get(element.tag, set()), element.tag
+    for suite in root.iter("testsuite"):
+        assert "tests" in suite.attrib
+    for case in root.iter("testcase"):
+        assert "name" in case.attrib
 
 
 def test_junit_failure_carries_code_title_expected_actual_and_curl(written: dict[str, Path]) -> None:
