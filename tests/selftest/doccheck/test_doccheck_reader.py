@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import functools
 import re
 
 import pytest
 from doccheck_samples import PAGE
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from mmcontract.doccheck.reader import Page, parse_example, parse_page, parse_type
 
@@ -418,6 +421,13 @@ def test_real_page_property_facts(reference_page):
     assert window.restrictions == {"maximum": 0} and window.description.startswith("Same concept")
 
 
+@functools.cache
+def _contract() -> dict:
+    from mmcontract.spec import load_spec
+
+    return load_spec()
+
+
 def _raw_text() -> str:
     from doccheck_samples import reference_page_path
 
@@ -463,3 +473,46 @@ def test_a_truncated_copy_reports_what_it_lost():
     first = page.sections[0]
     assert first.name is None and first.window == (None, "CustomModelDetails")
     assert any("sharedRoles" in str(p) for p in first.positions)
+
+
+_JUNK = [
+    "»",
+    "» anonymous",
+    "»» y string false",
+    "Name Type Required Restrictions Description",
+    "Name In Type Required Description",
+    "Status Meaning Description Schema",
+    "Enumerated Values",
+    "Property Value",
+    "Parameter Value",
+    '  "x": {',
+    "oneOf",
+    "200 Response",
+    "GET /api/v2/",
+    "x body Foo true",
+    "Body parameter",
+    "]",
+    "\t",
+    "AB",
+]
+
+
+@settings(max_examples=25, deadline=None, derandomize=True)
+@given(
+    edits=st.lists(st.tuples(st.integers(0, 3), st.integers(0, 10**6), st.sampled_from(_JUNK)), max_size=30)
+)
+def test_a_damaged_copy_never_crashes_the_reader_or_the_comparison(edits):
+    from mmcontract.doccheck.compare import compare
+
+    lines = _raw_text().splitlines()
+    for kind, position, junk in edits:
+        i = position % len(lines)
+        if kind == 0:
+            del lines[i]
+        elif kind == 1:
+            lines.insert(i, junk)
+        elif kind == 2:
+            lines.insert(i, lines[(i * 7) % len(lines)])
+        else:
+            lines[i] = lines[i][: len(lines[i]) // 2]
+    compare(parse_page("\n".join(lines)), _contract())
