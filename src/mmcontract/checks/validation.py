@@ -17,7 +17,7 @@ import httpx
 
 from mmcontract.checks.listing import LIST_OPERATIONS
 from mmcontract.checks.violation import ContractViolation
-from mmcontract.checks.writes import archive_quietly, created_package_id
+from mmcontract.checks.writes import create_body, discard_created
 
 INVALID_TEXT = "mmcontractNotAValue"
 # Booleans whose meaning depends on another parameter ("Can be used with similarTo/compatibleWith...");
@@ -159,15 +159,11 @@ def check_patch_length(
 
 def check_create_threshold(client: httpx.Client, leaderboard_model_id: str, threshold: float) -> list[str]:
     """MM501: fromLeaderboard with `predictionThreshold` outside [0, 1] is refused (4xx). A package a faulty
-    server creates anyway is archived."""
-    response = client.post(
-        "modelPackages/fromLeaderboard/",
-        json={"modelId": leaderboard_model_id, "predictionThreshold": threshold},
-    )
+    server creates anyway is archived, with the registered model it made."""
+    body = create_body(leaderboard_model_id, "threshold", predictionThreshold=threshold)
+    response = client.post("modelPackages/fromLeaderboard/", json=body)
     if response.is_success:
-        package_id = created_package_id(response)
-        if package_id:
-            archive_quietly(client, package_id)
+        discard_created(client, response, body["name"])
     if not 400 <= response.status_code < 500:
         raise ContractViolation(
             "MM501",

@@ -303,21 +303,36 @@ def created_package_id(response: httpx.Response) -> str | None:
     return match.group(1) if match else None
 
 
-def archive_quietly(client: httpx.Client, model_package_id: str) -> None:
-    """Clean-up of a package the suite created; its outcome is not a check."""
-    with contextlib.suppress(httpx.HTTPError):
-        client.post(f"modelPackages/{model_package_id}/archive/")
+def create_body(leaderboard_model_id: str, purpose: str, **extra: Any) -> dict[str, Any]:
+    """A fromLeaderboard body whose package and registered model carry one unique name, so clean-up can tell
+    what this run created (`registeredModelName` is what the official client sends; the page's body is open)."""
+    name = f"mmcontract-{purpose}-{_token()}"
+    return {"modelId": leaderboard_model_id, "name": name, "registeredModelName": name, **extra}
+
+
+def discard_created(client: httpx.Client, response: httpx.Response, name: str) -> None:
+    """Clean-up after a create (also one a faulty server should have refused); its outcome is not a check.
+    Archives the package, and archives its registered model only if that model carries the unique name this
+    run gave it (never a model someone else owns)."""
+    package_id = created_package_id(response)
+    body = _json(response)
+    with contextlib.suppress(httpx.HTTPError, ValueError):
+        if package_id:
+            client.post(f"modelPackages/{package_id}/archive/")
+        model_id = body.get("registeredModelId") if isinstance(body, dict) else None
+        if isinstance(model_id, str) and model_id:
+            model = client.get(f"registeredModels/{model_id}/")
+            if model.status_code == 200 and (_json(model) or {}).get("name") == name:
+                client.delete(f"registeredModels/{model_id}/")
 
 
 def check_create_readable(client: httpx.Client, leaderboard_model_id: str) -> list[str]:
     """MM407: POST fromLeaderboard answers 202 and the package it names is readable by id, with that id and
-    the leaderboard model's id. Archives the package afterwards."""
+    the leaderboard model's id. Archives the package (and the registered model it made) afterwards."""
     if not leaderboard_model_id:
         raise NotApplicable("no leaderboard model id (--leaderboard-model-id) to create a package from")
-    response = client.post(
-        "modelPackages/fromLeaderboard/",
-        json={"modelId": leaderboard_model_id, "name": f"mmcontract-created-{_token()}"},
-    )
+    body = create_body(leaderboard_model_id, "created")
+    response = client.post("modelPackages/fromLeaderboard/", json=body)
     package_id = created_package_id(response)
     try:
         _expect(
@@ -340,6 +355,5 @@ def check_create_readable(client: httpx.Client, leaderboard_model_id: str) -> li
                 response=got,
             )
     finally:
-        if package_id is not None:
-            archive_quietly(client, package_id)
+        discard_created(client, response, body["name"])
     return []
