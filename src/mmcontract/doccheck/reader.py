@@ -576,6 +576,9 @@ def _parse_operation(lines: list[str], start: int, end: int, notes: list[str]) -
             enum_rows.append((name.lstrip("» "), parse_enum_values(values), i))
         elif mode == "status":
             row = _STATUS_ROW.match(line)
+            if row is None and is_json_line(raw):
+                stop = i  # no authentication line: the schema sections begin with this example
+                break
             if row is None:
                 notes.append(f"line {i + 1}: {op.key}: unreadable status row {line[:60]!r}")
                 continue

@@ -516,3 +516,10 @@ def test_a_damaged_copy_never_crashes_the_reader_or_the_comparison(edits):
         else:
             lines[i] = lines[i][: len(lines[i]) // 2]
     compare(parse_page("\n".join(lines)), _contract())
+
+
+def test_without_the_authentication_lines_the_schemas_are_still_found(reference_page):
+    text = "\n".join(
+        line for line in _raw_text().splitlines() if not line.startswith("To perform this operation")
+    )
+    assert _summary(parse_page(text)) == _summary(reference_page)
