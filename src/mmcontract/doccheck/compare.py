@@ -3,25 +3,28 @@
 Each fact the page states is compared with the spec node it concerns. A difference of aspect A is excused
 only when that node carries an `x-doc-gap` entry with `aspect: A` (ARCHITECTURE.md). The node is:
 
-| fact                                              | aspect      | node that must carry the x-doc-gap        |
-|---------------------------------------------------|-------------|-------------------------------------------|
-| operation on the page, missing in the spec        | removed     | the path item (or nothing: unexcusable)   |
-| deprecated flag                                   | deprecated  | the operation                             |
-| parameter missing in the spec                     | removed     | the operation                             |
-| parameter location/type/format/required/enum      | type, format, required, enum | the parameter            |
-| request body missing / schema / required          | removed / body / required | the operation / the requestBody |
-| documented status missing in the spec             | removed     | the operation                             |
-| response schema (page `None` or a name)           | body        | the response                              |
-| documented schema missing in the spec             | removed     | nothing: unexcusable                      |
-| schema property missing in the spec               | removed     | the schema                                |
-| property type / nullability / format / required / enum / bounds | type, nullable, format, required, enum, bounds | the property |
-| default stated in words ("defaults to 0")         | default     | the parameter / the property              |
-| anything the spec has and the page does not       | added       | the added node (operation, parameter, requestBody, response, schema, property) |
+| fact                                                  | aspect     | node that must carry the x-doc-gap   |
+|-------------------------------------------------------|------------|--------------------------------------|
+| operation on the page, missing in the spec            | removed    | the path item (nothing if none)      |
+| deprecated flag (operation, parameter, property)      | deprecated | that operation / parameter / property|
+| parameter missing in the spec                         | removed    | the operation                        |
+| parameter required / type / format / enum             | required, type, format, enum | the parameter      |
+| parameter bounds (the page's table has no column)     | bounds     | the parameter                        |
+| request body missing                                  | removed    | the operation                        |
+| request body schema name / required                   | body / required | the requestBody                 |
+| documented status missing in the spec                 | removed    | the operation                        |
+| response schema (page `None` or a name), JSON content | body       | the response                         |
+| documented schema missing in the spec                 | removed    | nothing: unexcusable                 |
+| schema property missing in the spec                   | removed    | the schema                           |
+| property type / nullability / format / required / enum / bounds (also of array items) | type, nullable, format, required, enum, bounds | the property |
+| default stated in words ("defaults to 0")             | default    | the parameter / the property         |
+| anything the spec has and the page does not (also the definition of a schema the page names but does not define) | added | the added node |
 
-A node reached through `$ref` is the pair (referring node, referred node): an entry on either counts.
-An entry that the comparison examined (its node and aspect were checked) but that excused nothing is
-stale; entries of an aspect the comparison does not check at that node (examples, defaults, `other`)
-are listed as unchecked, not stale.
+A node reached through `$ref` is the pair (referring node, referred node) and an entry on either counts,
+except for a schema property: a `$ref` there names the property's type, and the referenced schema is
+another node. An entry whose aspect was compared at its node and found equal excused nothing: it is stale
+(a warning). Entries of an aspect not compared at their node (`other`, examples) are reported as unchecked.
+Entries that break the fixed record format fail the check (`mmcontract.spec.doc_gap_problems`).
 """
 
 from __future__ import annotations
