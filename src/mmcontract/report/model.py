@@ -7,10 +7,15 @@ or Schemathesis, so a writer can be tested on a hand-built RunResult.
 from __future__ import annotations
 
 import hashlib
+import re
 from dataclasses import asdict, dataclass, field
 from typing import Any, Literal
 
 VerdictStatus = Literal["passed", "failed", "skipped", "not-run"]
+
+# Values in a message that vary from run to run (generated ids, offsets, counts), blanked in the signature so that
+# a baseline entry matches the same problem found with other data: long hex ids, then free-standing numbers.
+_VOLATILE = re.compile(r"\b[0-9a-f]{12,}\b|(?<!\w)\d+(?:\.\d+)?(?!\w)")
 
 
 @dataclass(frozen=True)
@@ -32,9 +37,10 @@ class Failure:
 
     @property
     def signature(self) -> str:
-        """Stable across runs and seeds: operation, check code and the message's first line."""
+        """Stable across runs and seeds: operation, check code and the message's first line, with the numbers
+        and generated ids in it blanked (see _VOLATILE)."""
         first = self.message.splitlines()[0] if self.message else ""
-        raw = f"{self.operation}|{self.check}|{first}"
+        raw = f"{self.operation}|{self.check}|{_VOLATILE.sub('#', first)}"
         return hashlib.sha256(raw.encode()).hexdigest()[:16]
 
 
