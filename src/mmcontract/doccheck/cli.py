@@ -105,7 +105,10 @@ def write_text(
     for line in result.bindings:
         out.write(f"binding: {line}\n")
     for section in page.unidentified:
-        out.write(f"unidentified: {section.label}: {section.conflict}\n")
+        where = (
+            "; its example occurs at " + ", ".join(map(str, section.positions)) if section.positions else ""
+        )
+        out.write(f"unidentified: {section.label}: {section.conflict}{where}\n")
     for warning in result.warnings:
         out.write(f"warning: {warning}\n")
     for gap in result.stale:
@@ -146,6 +149,8 @@ def as_json(page: Page, result: Comparison, page_path: str, spec_path: Path) -> 
                 "name": s.name,
                 "evidence": s.evidence,
                 "unidentified_because": s.conflict if s.name is None else None,
+                "window": list(s.window) if s.name is None else None,
+                "found_at": [str(p) for p in s.positions],
             }
             for s in page.sections
         ],

@@ -478,8 +478,8 @@ class _Comparer:
             setattr(count, status, getattr(count, status) + 1)
         return status
 
-    def added(self, location: str, node: Node, what: str) -> None:
-        self.fact("spec additions", location, "added", node.pointers, "silent", what, equal=False)
+    def added(self, location: str, node: Node, what: str, page: str = "silent") -> None:
+        self.fact("spec additions", location, "added", node.pointers, page, what, equal=False)
 
     @staticmethod
     def worst(*statuses: str) -> str:
@@ -754,7 +754,8 @@ class _Comparer:
                 self.added(
                     f"schema {name}",
                     spec_schemas[name],
-                    "the definition of a schema the page references but whose section is not on it",
+                    "defines it",
+                    page="names it, but its section is not on the page",
                 )
         for name, node in spec_schemas.items():
             if name not in bound:
@@ -774,10 +775,19 @@ class _Comparer:
             and (high is None or name.casefold() < high.casefold())
         ]
         if len(candidates) == 1:
+            used = self._names_at_positions(section)
+            seen = (
+                f"; the spec uses {', '.join(sorted(used))} where the page's example shows it" if used else ""
+            )
             self.result.bindings.append(
                 f"{section.label} bound to {candidates[0]}: the only spec schema with properties "
-                f"{sorted(names)} between {low} and {high}"
+                f"{sorted(names)} between {low} and {high}{seen}"
             )
+            if used and candidates[0] not in used:
+                self.result.warnings.append(
+                    f"{section.label}: bound to {candidates[0]} by its properties, but the spec uses "
+                    f"{', '.join(sorted(used))} where the page's example shows it"
+                )
             return candidates[0]
         self.count(
             "schemas",
@@ -792,6 +802,52 @@ class _Comparer:
             ),
         )
         return None
+
+    def _names_at_positions(self, section: SchemaSection) -> set[str]:
+        """The spec schemas found where the page's examples show this section's structure."""
+        found: set[str] = set()
+        for position in section.positions:
+            if position.source not in ("response", "body"):
+                continue
+            method, _, path = position.owner.partition(" ")
+            raw = (self.spec.document.get("paths") or {}).get(path, {}).get(method.lower())
+            if not isinstance(raw, dict):
+                continue
+            if position.source == "body":
+                holder = raw.get("requestBody")
+            else:
+                holder = (raw.get("responses") or {}).get(position.status) or (
+                    raw.get("responses") or {}
+                ).get(int(position.status or 0))
+            holder = self._deref(holder)
+            schema = (((holder or {}).get("content") or {}).get(JSON_CONTENT) or {}).get("schema")
+            for step in position.path:
+                schema = self._deref(schema)
+                if not isinstance(schema, dict):
+                    break
+                schema = schema.get("items") if step == "[]" else (schema.get("properties") or {}).get(step)
+            else:
+                found |= self._ref_names(schema)
+        return found
+
+    def _deref(self, value: Any) -> Any:
+        for _ in range(20):
+            if not (isinstance(value, dict) and isinstance(value.get("$ref"), str)):
+                return value
+            try:
+                value = self.spec.lookup(value["$ref"])
+            except SpecError:
+                return None
+        return value
+
+    @staticmethod
+    def _ref_names(schema: Any) -> set[str]:
+        if not isinstance(schema, dict):
+            return set()
+        refs = [schema] + [
+            m for c in ("oneOf", "anyOf", "allOf") for m in schema.get(c) or [] if isinstance(m, dict)
+        ]
+        return {n for r in refs if isinstance(r.get("$ref"), str) and (n := schema_name(r["$ref"]))}
 
     def _schema(self, section: SchemaSection, name: str, node: Node) -> None:
         kinds = normalise(node.value).kinds
