@@ -20,6 +20,7 @@ def steering(target: TargetConfig, discovered: Discovery) -> schemathesis_checks
     steer.versions = list(discovered.versions)
     steer.deployment_versions = list(discovered.deployment_versions)
     steer.model_package_ids = list(discovered.model_package_ids)
+    steer.recipients = list(discovered.recipients)
     steer.leaderboard_model_id = target.leaderboard_model_id if target.allow_writes else None
     return steer
 
@@ -35,5 +36,6 @@ def created_for_writes(api, target: TargetConfig, steering: schemathesis_checks.
             return
         created = create_registered_model(api, target, "schemathesis")
         steering.created[label] = (created.registered_model_id, created.model_package_id)
+        steering.remember_created(created.registered_model_id, created.model_package_id)
 
     return ensure

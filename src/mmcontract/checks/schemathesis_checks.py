@@ -370,9 +370,23 @@ def is_server_discretion(
 # ------------------------------------------------------------------------------------------- steering
 
 
+def nowhere_id() -> str:
+    """An id in DataRobot's shape (24 hex digits) that exists nowhere."""
+    import secrets
+
+    return secrets.token_hex(12)
+
+
 @dataclass
 class Steering:
-    """Real ids for path parameters: discovered ones for reads, created ones for writes."""
+    """Real ids for path parameters: discovered ones for reads; for writes only ids this run created.
+
+    Reads: 3 cases in 4 go to an existing resource, 1 in 4 keeps its generated id (a 404 path).
+    Writes (any POST/PUT/PATCH/DELETE, including the coverage phase's undeclared-method probes and the state
+    machine's linked requests, whose ids come from real responses): a path id that this run did not create is
+    replaced by a created resource, or by an id that exists nowhere; so nothing the run did not create is ever
+    written to, whatever the target.
+    """
 
     registered_model_ids: list[str] = field(default_factory=list)
     versions: list[tuple[str, str]] = field(default_factory=list)
@@ -381,24 +395,24 @@ class Steering:
     created: dict[str, tuple[str, str]] = field(
         default_factory=dict
     )  # write operation -> (rm id, package id)
+    created_ids: set[str] = field(default_factory=set)  # every id this run created
+    recipients: list[dict[str, Any]] = field(default_factory=list)  # sharing recipients found on the target
     leaderboard_model_id: str | None = None
     steered: int = 0
+
+    def remember_created(self, *ids: str) -> None:
+        self.created_ids.update(i for i in ids if i)
 
     def choose(self, case: Any) -> dict[str, str] | None:
         """Path parameters to send instead of the generated ones, or None to keep them."""
         path = case.path_parameters or {}
-        if not path and case.method.upper() != "POST":
+        if not path:
             return None
         digest = zlib.crc32(repr(sorted((k, str(v)) for k, v in path.items())).encode())
+        if case.method.upper() in WRITE_METHODS:
+            return self._choose_for_write(case, path, digest)
         if digest % STEER_SHARE == 0:
             return None
-        label = f"{case.operation.method.upper()} {case.operation.path}"
-        if case.method.upper() in WRITE_METHODS or label.split()[0] in WRITE_METHODS:
-            created = self.created.get(label)
-            if created is None:
-                return None
-            rm_id, package_id = created
-            return {k: (rm_id if k == "registeredModelId" else package_id) for k in path}
         if "versionId" in path:
             pool = self.deployment_versions if "deployments" in case.operation.path else []
             pool = pool or self.versions
@@ -412,12 +426,39 @@ class Steering:
             return {"modelPackageId": self.model_package_ids[digest % len(self.model_package_ids)]}
         return None
 
+    def recipient_for(self, role: Any) -> Any:
+        """A generated sharing grant pointed at a recipient that exists (3 in 4), so the change can succeed."""
+        if not isinstance(role, dict) or not self.recipients:
+            return role
+        digest = zlib.crc32(repr(sorted((k, str(v)) for k, v in role.items())).encode())
+        if digest % STEER_SHARE == 0:
+            return role
+        recipient = self.recipients[digest % len(self.recipients)]
+        steered = dict(role)
+        if "id" in steered and recipient.get("id"):
+            steered["id"] = recipient["id"]
+        if "username" in steered and recipient.get("name"):
+            steered["username"] = recipient["name"]
+        if recipient.get("shareRecipientType") and "shareRecipientType" in steered:
+            steered["shareRecipientType"] = recipient["shareRecipientType"]
+        return steered
+
+    def _choose_for_write(self, case: Any, path: dict[str, Any], digest: int) -> dict[str, str] | None:
+        if all(str(value) in self.created_ids for value in path.values()):
+            return None
+        label = f"{case.operation.method.upper()} {case.operation.path}"
+        created = self.created.get(label) or next(iter(self.created.values()), None)
+        if created is None or digest % STEER_SHARE == 0:
+            return {name: nowhere_id() for name in path}
+        rm_id, package_id = created
+        return {name: (rm_id if name == "registeredModelId" else package_id) for name in path}
+
 
 STEERING = Steering()
 
 
 def install_steering() -> None:
-    """Register the global `before_call` hook (once per process)."""
+    """Register the global `before_call` / `after_call` hooks (once per process)."""
     import schemathesis
     from schemathesis.core.parameters import ParameterLocation
 
@@ -428,8 +469,9 @@ def install_steering() -> None:
     @schemathesis.hook("before_call")
     def mmcontract_steer_ids(context: Any, case: Any, kwargs: dict[str, Any]) -> None:
         meta = case.meta
-        if meta is not None and meta.is_negative_at(ParameterLocation.PATH):
-            return  # an invalid id is what this case tests
+        negative_path = meta is not None and meta.is_negative_at(ParameterLocation.PATH)
+        if negative_path and case.method.upper() not in WRITE_METHODS:
+            return  # an invalid id is what this case tests (writes are steered whatever they carry)
         chosen = STEERING.choose(case)
         if chosen:
             case.path_parameters = {**(case.path_parameters or {}), **chosen}
@@ -443,6 +485,27 @@ def install_steering() -> None:
             and zlib.crc32(case.body["modelId"].encode()) % STEER_SHARE != 0
         ):
             case.body = {**case.body, "modelId": STEERING.leaderboard_model_id}
+
+        if (
+            STEERING.recipients
+            and case.method.upper() == "PATCH"
+            and case.operation.path.endswith("/sharedRoles/")
+            and isinstance(case.body, dict)
+            and isinstance(case.body.get("roles"), list)
+            and not (meta is not None and meta.is_negative_at(ParameterLocation.BODY))
+        ):
+            case.body = {**case.body, "roles": [STEERING.recipient_for(role) for role in case.body["roles"]]}
+
+    @schemathesis.hook("after_call")
+    def mmcontract_remember_created(context: Any, case: Any, response: Any) -> None:
+        if case.method.upper() != "POST" or not 200 <= response.status_code < 300:
+            return
+        try:
+            body = response.json()
+        except Exception:
+            return
+        if isinstance(body, dict):
+            STEERING.remember_created(str(body.get("id") or ""), str(body.get("registeredModelId") or ""))
 
 
 # -------------------------------------------------------------------------------------------- config
@@ -497,6 +560,10 @@ def build_config(target: TargetConfig) -> schemathesis.Config:
             "allow_header_conformance": {"enabled": False},
             # not contract matters: object-level auth needs several identities the suite does not have
             "object_level_authorization": {"enabled": False},
+            # DELETE of a registered model archives it; whether an archived model is still served is left to
+            # the server by the page, so "deleted resource still available" is no finding here (MM402 checks
+            # what the page does say: the model and its versions are archived)
+            "use_after_free": {"enabled": False},
         },
         "operations": operation_configs,
     }
@@ -587,12 +654,42 @@ def run_case(case: Any, target: TargetConfig) -> None:
         pytest.skip(f"request timeout after {target.request_timeout:g} s")
     state.count(response.request.method or case.method, response.request.url or "", response.status_code)
     try:
-        case.validate_response(response)
+        # the auth header named as the caller's own, so `ignored_auth` knows it is real and probes without it
+        case.validate_response(response, headers=target.headers())
     except FailureGroup as exc:
         curl = case.as_curl_command(headers=dict(response.request.headers))
         excerpt = response_excerpt(response)
         for failure in exc.exceptions:
             plugin.note_failure(nodeid, {"check": failure.code, "curl": curl, "response_excerpt": excerpt})
+        raise
+
+
+def validate_step(
+    machine: Any, response: Any, case: Any, additional_checks: Any, kwargs: dict[str, Any]
+) -> None:
+    """A state machine step's validation, counted and noted like `run_case` (curl line per failure)."""
+    from schemathesis.core.failures import FailureGroup
+
+    from mmcontract.target import plugin
+    from mmcontract.target.reproduce import response_excerpt
+
+    state = plugin.session_state()
+    state.count(response.request.method or case.method, response.request.url or "", response.status_code)
+    try:
+        case.validate_response(
+            response,
+            additional_checks=additional_checks,
+            headers=state.target.headers(),
+            transport_kwargs=kwargs or None,
+            recorder=getattr(machine, "recorder", None),
+        )
+    except FailureGroup as exc:
+        curl = case.as_curl_command(headers=dict(response.request.headers))
+        excerpt = response_excerpt(response)
+        for failure in exc.exceptions:
+            plugin.note_failure(
+                plugin.current_nodeid(), {"check": failure.code, "curl": curl, "response_excerpt": excerpt}
+            )
         raise
 
 
@@ -712,7 +809,11 @@ def failures_from_exception(
             continue
         seen.add(key)
         note = latest.get(failure.code, {})
-        records.append(failure_record(failure, operation, note.get("curl"), note.get("response_excerpt")))
+        records.append(
+            failure_record(
+                failure, failure.operation or operation, note.get("curl"), note.get("response_excerpt")
+            )
+        )
     if not records and notes:  # e.g. a timeout the test turned into a failure itself
         records = [dict(note) for note in latest.values()]
     return records

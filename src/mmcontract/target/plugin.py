@@ -116,7 +116,8 @@ class _SessionState:
         )  # nodeid -> failures noted by the test
         self.created: list[CreatedModel] = []
         self.cases: dict[str, int] = defaultdict(int)  # nodeid -> cases a Schemathesis test sent
-        self.timed_out: set[str] = set()  # Schemathesis tests stopped by a request timeout
+        self.timed_out: set[str] = set()
+        self.discovering = False  # Schemathesis tests stopped by a request timeout
         results = config.getoption("mm_results", None)
         self._own_results_dir = results is None
         self.results_dir = Path(results) if results else Path(tempfile.mkdtemp(prefix="mmcontract-results-"))
@@ -240,6 +241,8 @@ def api(target: TargetConfig, api_log: list[tuple[str, str]]) -> Iterator[httpx.
         api_log.append((request.method, str(request.url)))
 
     def on_response(response: httpx.Response) -> None:
+        if state.discovering:
+            return  # discovery is not a test case
         state.count(response.request.method, str(response.request.url), response.status_code)
 
     with httpx.Client(
@@ -254,7 +257,12 @@ def api(target: TargetConfig, api_log: list[tuple[str, str]]) -> Iterator[httpx.
 
 @pytest.fixture(scope="session")
 def discovered(api: httpx.Client) -> Discovery:
-    return discover(api)
+    state = session_state()
+    state.discovering = True
+    try:
+        return discover(api)
+    finally:
+        state.discovering = False
 
 
 def create_registered_model(api: httpx.Client, target: TargetConfig, purpose: str) -> CreatedModel:
@@ -399,13 +407,18 @@ def _failures_of(item: pytest.Item, call: pytest.CallInfo[None]) -> tuple[list[d
     exc = call.excinfo.value
     notes = session_state().notes.pop(item.nodeid, [])
     operation_label = getattr(item, "operation_label", None)
-    if operation_label is not None:  # a Schemathesis test: the test noted each failure with its curl line
-        from mmcontract.checks.schemathesis_checks import failures_from_exception
-
-        failures = failures_from_exception(exc, operation_label, notes)
-        return failures, None if failures else _short(call.excinfo)
     code, operations = _marker_info(item)
     leaves = list(_iter_leaves(exc))
+    if operation_label is not None or any(
+        type(leaf).__module__.startswith("schemathesis") for leaf in leaves
+    ):
+        # a Schemathesis test (or state machine): it noted each failure with its curl line as it happened
+        from mmcontract.checks.schemathesis_checks import failures_from_exception
+
+        failures = failures_from_exception(
+            exc, operation_label or (operations[0] if operations else ""), notes
+        )
+        return failures, None if failures else _short(call.excinfo)
     failures = [
         _violation_record(leaf, code, operations)
         for leaf in leaves
