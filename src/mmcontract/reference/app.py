@@ -200,7 +200,7 @@ class ReferenceApi:
         handlers, args = route
         handler = handlers.get("GET" if method == "HEAD" else method)
         if handler is None:
-            allowed = ", ".join(sorted(handlers) + (["HEAD"] if "GET" in handlers else []))
+            allowed = ", ".join(sorted([*handlers, *(["HEAD"] if "GET" in handlers else [])]))
             return Reply(
                 405,
                 dumps({"message": f"Method {method} not allowed; allowed: {allowed}"}).encode(),
@@ -468,15 +468,18 @@ class ReferenceApi:
         return self._list_reply(req, total, docs, offset, limit)
 
     async def create_from_leaderboard(self, req: Req) -> Reply:
-        doc = await self._create_package(req, unknown_model_status=BODY_ERROR)
+        doc = await self._create_package(req)
         status = 200 if self.fault == "status-create-200" else 202
         return Reply(status, self._package_docs([doc])[0].encode())
 
     async def create_from_learning_model(self, req: Req) -> Reply:
-        doc = await self._create_package(req, unknown_model_status=404)
+        doc = await self._create_package(req)
         return Reply(201, self._package_docs([doc])[0].encode())
 
-    async def _create_package(self, req: Req, *, unknown_model_status: int) -> str:
+    async def _create_package(self, req: Req) -> str:
+        """Both create operations. An unknown modelId or registeredModelId is 404 (the page documents 404 for
+        fromLearningModel and only 422 for fromLeaderboard; one answer for both keeps a valid-looking request
+        from being "rejected")."""
         body = await req.json(required=True)
         if not isinstance(body, dict):
             raise body_error("body", "expected a JSON object")
@@ -511,7 +514,7 @@ class ReferenceApi:
         model = self.store.leaderboard_model(model_id) if model_id else None
         if model is None:
             raise ApiError(
-                unknown_model_status,
+                404,
                 f"Leaderboard model {model_id[:64]!r} not found",
                 {"modelId": "unknown leaderboard model"},
             )
@@ -554,8 +557,13 @@ class ReferenceApi:
             logs=logs_for(1, time.time(), 3),
         )
         if doc is None:
+            if problem == "unknown":
+                raise ApiError(
+                    404,
+                    f"Registered model {rm_id!r} not found",
+                    {"registeredModelId": "unknown registered model"},
+                )
             messages = {
-                "unknown": "unknown registered model",
                 "archived": "the registered model is archived",
                 "target": "the registered model has another target",
             }
@@ -624,15 +632,15 @@ class ReferenceApi:
     async def update_registered_model(self, req: Req) -> Reply:
         rm_id = req.args[0]
         self._require_rm(rm_id)
-        body = await req.json(required=False)
-        if body is None:
-            body = {}
+        body = await req.json(required=True)
         if not isinstance(body, dict):
             raise body_error("body", "expected a JSON object")
         changes: dict[str, Any] = {}
         max_name = None if self.fault == "validation-maxlength-ignored" else 1024
         if not is_missing(field(body, "name")):
             changes["name"] = want_string("name", body["name"], max_length=max_name)
+            if not changes["name"]:
+                raise body_error("name", "must not be empty")
         if not is_missing(field(body, "description")):
             changes["description"] = want_string("description", body["description"], max_length=2048)
         if not is_missing(field(body, "isGlobal")):
@@ -712,12 +720,12 @@ class ReferenceApi:
         role = grant.get("role")
         if is_missing(field(grant, "role")):
             raise body_error(f"{where}.role", "required")
-        if role not in ROLE_ALIASES:
+        if not isinstance(role, str) or role not in ROLE_ALIASES:
             raise body_error(f"{where}.role", f"expected one of {', '.join(ROLE_ALIASES)}")
         if is_missing(field(grant, "shareRecipientType")):
             raise body_error(f"{where}.shareRecipientType", "required")
         rtype = grant["shareRecipientType"]
-        if rtype not in queries.RECIPIENT_TYPES:
+        if not isinstance(rtype, str) or rtype not in queries.RECIPIENT_TYPES:
             raise body_error(f"{where}.shareRecipientType", "expected one of user, group, organization")
         if "canShare" in grant:
             want_bool(f"{where}.canShare", grant["canShare"], nullable=True)

@@ -13,8 +13,8 @@ from datetime import UTC, datetime, timedelta, timezone
 from typing import Any
 from urllib.parse import parse_qsl
 
-# Page sizes (the page is silent): the default page and the largest page a list accepts. `limit=0` means
-# "no explicit limit", i.e. the largest page.
+# Page sizes (the page is silent): the default page and the largest page served. A larger `limit` is
+# capped ("at most this many results are returned"), and `limit=0` means "no explicit limit": the largest page.
 DEFAULT_LIMIT = 100
 MAX_LIMIT = 1000
 MAX_LOG_LIMIT = 100  # ModelPackageModelLogsListResponse.data has maxItems 100
@@ -154,13 +154,16 @@ class Query:
             if hours > 23 or minutes > 59:
                 raise query_error(name, f"invalid UTC offset in {value[:80]!r}")
             tz = timezone(sign * timedelta(hours=hours, minutes=minutes))
-        return moment.replace(tzinfo=tz).timestamp()
+        try:
+            return moment.replace(tzinfo=tz).timestamp()
+        except (OverflowError, ValueError):
+            raise query_error(name, f"date-time out of range: {value[:80]!r}") from None
 
     def page(self, *, maximum: int = MAX_LIMIT, default_limit: int = DEFAULT_LIMIT) -> tuple[int, int]:
-        """(offset, limit); limit=0 means the largest page."""
+        """(offset, effective limit): limit 0 and limits above `maximum` serve `maximum` items."""
         offset = self.integer("offset", 0)
-        limit = self.integer("limit", default_limit, maximum=maximum)
-        return offset, (limit or maximum)
+        limit = self.integer("limit", default_limit)
+        return offset, min(limit or maximum, maximum)
 
 
 def parse_json_body(raw: bytes, content_type: str | None, *, required: bool) -> Any:

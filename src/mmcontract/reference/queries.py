@@ -86,7 +86,7 @@ def package_filters(q: Query, store: Any, clauses: Clauses, *, prefix: str = "")
         )
         if for_challenger and ref["execution_type"] == "external":
             clauses.add(f"{c}execution_type IN ('dedicated', 'custom_inference_model')")
-    threshold = q.number("predictionThreshold", 0, 1)
+    threshold = q.number("predictionThreshold")  # any number: outside [0, 1] simply matches nothing
     if threshold is not None:
         clauses.add(f"abs({c}threshold - ?) < 1e-9", threshold)
     imported = q.boolean("imported")
