@@ -69,7 +69,8 @@ def render(result: RunResult) -> str:
     if result.stale_baseline:
         lines += ["", "### Stale baseline entries (not reproduced: remove them if fixed)", ""]
         lines += [
-            f"- `{e.get('check')}` `{e.get('operation')}` `{e.get('signature')}`: {_cell(str(e.get('reason') or ''))}"
+            f"- `{e.get('check')}` `{e.get('operation')}` `{e.get('signature')}`"
+            + (f": {_cell(str(e['reason']))}" if e.get("reason") else "")
             for e in result.stale_baseline
         ]
     lines += ["", "Full details: `report.html`, `junit.xml`, `summary.json`."]
