@@ -79,7 +79,7 @@ def check_patch_persists(client: httpx.Client, registered_model_id: str) -> list
     if stale:
         raise ContractViolation(
             "MM401",
-            "a PATCHed registered model reads back unchanged",
+            "a PATCHed registered model does not read back with the change",
             basis=BASIS_PATCH,
             expected=str(change),
             actual=f"GET after PATCH: {stale}",
