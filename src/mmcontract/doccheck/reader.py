@@ -681,7 +681,12 @@ def _parse_sections(lines: list[str], start: int, notes: list[str]) -> list[Sche
             state = "combinator"
         elif line == "Properties":
             pass
-        elif _HEADING.match(line) and _next_is_example(lines, i) and state != "example":
+        elif (
+            _HEADING.match(line)
+            and not lines[i - 1].strip()
+            and _next_is_example(lines, i)
+            and state != "example"
+        ):
             finish()
             pending_heading, state = line, "between"
         elif state == "example":

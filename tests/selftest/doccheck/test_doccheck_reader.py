@@ -523,3 +523,11 @@ def test_without_the_authentication_lines_the_schemas_are_still_found(reference_
         line for line in _raw_text().splitlines() if not line.startswith("To perform this operation")
     )
     assert _summary(parse_page(text)) == _summary(reference_page)
+
+
+def test_a_one_word_description_line_before_the_next_example_is_not_a_heading():
+    text = PAGE.replace("ID of the grantee.\n", "ID of the grantee.\nDeprecated\n")
+    page = parse_page(text)
+    grant = page.section("GrantById")
+    assert grant is not None and grant.property("id").description == "ID of the grantee. Deprecated"
+    assert [s.heading for s in page.sections] == [None] * 5
