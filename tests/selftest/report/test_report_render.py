@@ -24,7 +24,7 @@ MATRIX_PROBE = """(() => {
     rows: table ? table.querySelectorAll('tbody tr').length : 0,
     columns: table ? table.querySelectorAll('thead th').length : 0,
     visible: !!box && box.width > 600 && box.height > 300,
-    fitsWidth: !!box && box.right <= window.innerWidth,
+    fitsWidth: document.documentElement.scrollWidth <= window.innerWidth,  // the card scrolls, not the page
     failed: document.querySelectorAll('td.cell[data-status="failed"]').length,
     failedColour: cell ? getComputedStyle(cell).backgroundColor : null,
     passedColour: (document.querySelector('td.cell[data-status="passed"] span') || {}).nodeType
