@@ -1,17 +1,26 @@
 """Run results and the report writers (JUnit, JSON, HTML, Markdown) and the baseline.
 
-`write_reports(result, report_dir)` writes every format; each writer redacts credentials itself.
+`write_reports(result, report_dir)` writes every format; each writer redacts credentials itself. The writers
+are imported on first use, so that importing `mmcontract.report.model` (as every test process does) stays light.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 
-from mmcontract.report import html, junit, markdown, summary_json
 from mmcontract.report.model import RunResult
 
-WRITERS = (junit.write, summary_json.write, html.write, markdown.write)
-FILENAMES = (junit.FILENAME, summary_json.FILENAME, html.FILENAME, markdown.FILENAME)
+FILENAMES = ("junit.xml", "summary.json", "report.html", "summary.md")
+
+Writer = Callable[[RunResult, Path], Path]
+
+
+def writers() -> tuple[Writer, ...]:
+    """One writer per format, in the order of FILENAMES."""
+    from mmcontract.report import html, junit, markdown, summary_json
+
+    return (junit.write, summary_json.write, html.write, markdown.write)
 
 
 def write_reports(result: RunResult, report_dir: Path) -> list[Path]:
@@ -23,7 +32,7 @@ def write_reports(result: RunResult, report_dir: Path) -> list[Path]:
     report_dir.mkdir(parents=True, exist_ok=True)
     written: list[Path] = []
     failures: list[Exception] = []
-    for write in WRITERS:
+    for write in writers():
         try:
             written.append(write(result, report_dir))
         except Exception as exc:  # re-raised below, once the other formats are written
@@ -33,4 +42,4 @@ def write_reports(result: RunResult, report_dir: Path) -> list[Path]:
     return written
 
 
-__all__ = ["FILENAMES", "write_reports"]
+__all__ = ["FILENAMES", "write_reports", "writers"]

@@ -25,6 +25,7 @@ def written(tmp_path: Path, result: RunResult) -> dict[str, Path]:
 
 def test_write_reports_writes_every_format(written: dict[str, Path]) -> None:
     assert sorted(written) == sorted(FILENAMES) == ["junit.xml", "report.html", "summary.json", "summary.md"]
+    assert [p.name for p in written.values()] == list(FILENAMES)
     assert all(p.stat().st_size > 200 for p in written.values())
 
 
@@ -257,9 +258,19 @@ def test_one_failing_writer_does_not_lose_the_others(tmp_path: Path, result: Run
     def broken(result: RunResult, report_dir: Path) -> Path:
         raise RuntimeError("summary writer broke")
 
-    monkeypatch.setattr(
-        report, "WRITERS", (report.junit.write, broken, report.html.write, report.markdown.write)
-    )
+    junit_write, _, html_write, md_write = report.writers()
+    monkeypatch.setattr(report, "writers", lambda: (junit_write, broken, html_write, md_write))
     with pytest.raises(RuntimeError, match="summary writer broke"):
         write_reports(result, tmp_path)
     assert sorted(p.name for p in tmp_path.iterdir()) == ["junit.xml", "report.html", "summary.md"]
+
+
+def test_the_model_imports_without_the_writers() -> None:
+    import subprocess
+    import sys
+
+    code = (
+        "import sys, mmcontract.report.model; print(any(m in sys.modules for m in ('jinja2', 'junitparser')))"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
+    assert out.strip() == "False"
