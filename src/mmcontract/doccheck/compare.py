@@ -36,6 +36,7 @@ from typing import Any
 
 from mmcontract.doccheck.reader import (
     RESTRICTION_KEYS,
+    ExampleNode,
     Operation,
     Page,
     Parameter,
@@ -748,7 +749,7 @@ class _Comparer:
                 continue
             bound.add(name)
             self._schema(section, name, node)
-        for name in self.page.lost_schemas:
+        for name, references in self.page.lost_schemas.items():
             bound.add(name)
             if name in spec_schemas:
                 self.added(
@@ -757,6 +758,7 @@ class _Comparer:
                     "defines it",
                     page="names it, but its section is not on the page",
                 )
+                self._example_keys(name, spec_schemas[name], [r.example for r in references if r.example])
         for name, node in spec_schemas.items():
             if name not in bound:
                 self.added(f"schema {name}", node, "a schema the page does not define")
@@ -802,6 +804,37 @@ class _Comparer:
             ),
         )
         return None
+
+    def _example_keys(self, where: str, node: Node, examples: list[ExampleNode]) -> None:
+        """A schema whose section is lost still has the property names its examples show elsewhere on the
+        page (a response example, a parent's example): each must be a property in the spec."""
+        raw = node.value if isinstance(node.value, dict) else {}
+        props = raw.get("properties") or {}
+        keys: dict[str, list[ExampleNode]] = {}
+        for example in examples:
+            for key, child in example.children.items():
+                keys.setdefault(key, []).append(child.item if child.kind == "array" and child.item else child)
+        for key, children in keys.items():
+            present = key in props
+            self.fact(
+                "properties",
+                f"{where}.{key}",
+                "removed",
+                node.pointers,
+                "in an example on the page",
+                "present" if present else "absent",
+                present,
+            )
+            nested = [c for c in children if c.kind == "object" and c.children]
+            target = self.spec.resolve(Node(props.get(key), (f"{node.pointer}/properties/{escape(key)}",)))
+            if present and nested and isinstance(target.value, dict):
+                items = target.value.get("items") if target.value.get("type") == "array" else None
+                if isinstance(items, dict):
+                    target = self.spec.resolve(Node(items, (f"{target.pointer}/items",)))
+                named = normalise(props[key]).ref or (isinstance(items, dict) and "$ref" in items)
+                if not named and isinstance(target.value, dict) and "properties" in target.value:
+                    # an inline object: its keys are this schema's facts (a named one is checked as its own)
+                    self._example_keys(f"{where}.{key}", target, nested)
 
     def _names_at_positions(self, section: SchemaSection) -> set[str]:
         """The spec schemas found where the page's examples show this section's structure."""

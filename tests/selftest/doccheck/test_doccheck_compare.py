@@ -461,6 +461,12 @@ def test_the_real_spec_against_a_truncated_copy_lists_what_the_copy_no_longer_do
         "bound to AccessControlV2" in b and "the spec uses AccessControlV2" in b for b in result.bindings
     )
     assert not [w for w in result.warnings if "bound to" in w]
+    # The lost UserMetadata section still documents its property names through the examples that show it.
+    spec = load_spec()
+    del spec["components"]["schemas"]["UserMetadata"]["properties"]["email"]
+    result = compare(parse_page("\n".join(lines[:2080])), spec)
+    removed = [(d.location, d.pointer) for d in result.differences if d.aspect == "removed"]
+    assert removed == [("UserMetadata.email", f"{SCHEMAS}/UserMetadata")]
 
 
 @pytest.mark.parametrize(
