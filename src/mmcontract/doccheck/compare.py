@@ -15,7 +15,7 @@ only when that node carries an `x-doc-gap` entry with `aspect: A` (ARCHITECTURE.
 | documented status missing in the spec                 | removed    | the operation                        |
 | response schema (page `None` or a name), JSON content | body       | the response                         |
 | documented schema missing in the spec                 | removed    | nothing: unexcusable                 |
-| schema property missing in the spec                   | removed    | the schema                           |
+| schema property missing in the spec (a table row, or a key the page's examples show for a schema whose section a copy lost) | removed | the schema |
 | property type / nullability / format / required / enum / bounds (also of array items) | type, nullable, format, required, enum, bounds | the property |
 | default stated in words ("defaults to 0")             | default    | the parameter / the property         |
 | anything the spec has and the page does not (also the definition of a schema the page names but does not define) | added | the added node |
