@@ -47,7 +47,8 @@ class OperationRow:
 
     @property
     def failures(self) -> list[Failure]:
-        return [f for c in self.cells for f in c.failures]
+        """New failures first, then the known ones (stable within each)."""
+        return sorted((f for c in self.cells for f in c.failures), key=lambda f: f.known)
 
     @property
     def reach_ratio(self) -> float | None:
