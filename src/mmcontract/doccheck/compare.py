@@ -18,6 +18,7 @@ only when that node carries an `x-doc-gap` entry with `aspect: A` (ARCHITECTURE.
 | schema property missing in the spec (a table row, or a key the page's examples show for a schema whose section a copy lost) | removed | the schema |
 | property type / nullability / format / required / enum / bounds (also of array items) | type, nullable, format, required, enum, bounds | the property |
 | default stated in words ("defaults to 0")             | default    | the parameter / the property         |
+| a value in a schema's example (when the spec gives one) | other    | the schema                           |
 | anything the spec has and the page does not (also the definition of a schema the page names but does not define) | added | the added node |
 
 A node reached through `$ref` is the pair (referring node, referred node) and an entry on either counts,
@@ -62,6 +63,7 @@ CATEGORIES = (
     "constraints",
     "defaults",
     "deprecations",
+    "examples",
     "lost enum tables",
     "spec additions",
 )
@@ -386,6 +388,18 @@ def coerce_enum(values: list[str], type_expr: TypeExpr) -> list[Any]:
 
 
 _NO_LITERAL = object()
+_ABSENT = object()
+
+
+def _value_at(value: Any, path: Iterable[str]) -> Any:
+    for step in path:
+        if step == "[]" and isinstance(value, list) and value:
+            value = value[0]
+        elif isinstance(value, dict) and step in value:
+            value = value[step]
+        else:
+            return _ABSENT
+    return value
 
 
 def _literal(text: str, type_expr: TypeExpr) -> Any:
@@ -890,6 +904,29 @@ class _Comparer:
         self.count("schemas", self.fact(None, f"schema {name}", "type", node.pointers, expected, shown, ok))
         self._object(name, section.properties, section.variants, node, section.example_only)
         self._required_list(name, section.properties, node)
+        self._example_values(name, section, node)
+
+    def _example_values(self, name: str, section: SchemaSection, node: Node) -> None:
+        """Each value the page's example shows (the scrape kept the scalars, lost array items) is the
+        spec example's value at that place, when the spec gives the schema an example."""
+        raw = node.value if isinstance(node.value, dict) else {}
+        examples = raw.get("examples")
+        spec_example = examples[0] if isinstance(examples, list) and examples else raw.get("example")
+        if section.example is None or spec_example is None:
+            return
+        for path, leaf in section.example.walk():
+            if leaf.kind != "scalar":
+                continue
+            value = _value_at(spec_example, path)
+            self.fact(
+                "examples",
+                f"{name} example {'.'.join(path).replace('.[]', '[0]')}",
+                "other",
+                node.pointers,
+                json.dumps(leaf.value),
+                "absent" if value is _ABSENT else json.dumps(value),
+                value is not _ABSENT and _typed(value) == _typed(leaf.value),
+            )
 
     def _object(
         self,

@@ -312,6 +312,10 @@ def matching_spec() -> dict[str, Any]:
     level = spec["components"]["schemas"]["Thing"]["properties"]["level"]
     level["enum"] = ["DEBUG", "INFO"]
     level["x-doc-gap"] = [dict(LOST_LEVEL_GAP)]
+    thing = spec["components"]["schemas"]["Thing"]
+    thing["examples"] = [
+        {"kind": "alpha", "level": "DEBUG", "name": "string", "tags": ["a"], "url": "string"}
+    ]
     return spec
 
 

@@ -33,6 +33,7 @@ def test_the_matching_spec_has_no_difference():
     assert result.counts["properties"].matched == 12
     assert result.counts["lost enum tables"].excused == 1
     assert result.counts["defaults"].matched == 2
+    assert result.counts["examples"].matched == 4
     assert result.stale == [] and result.unchecked == []
 
 
@@ -266,6 +267,18 @@ MUTATIONS: list[tuple[str, Mutation, str, str]] = [
         lambda s: _prop(s, "Thing", "kind").update(deprecated=True),
         "deprecated",
         f"{THING}/properties/kind",
+    ),
+    (
+        "example value",
+        lambda s: s["components"]["schemas"]["Thing"]["examples"][0].update(kind="beta"),
+        "other",
+        THING,
+    ),
+    (
+        "example value missing",
+        lambda s: s["components"]["schemas"]["Thing"]["examples"][0].pop("url"),
+        "other",
+        THING,
     ),
     (
         "default changed",
