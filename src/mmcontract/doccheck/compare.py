@@ -131,7 +131,7 @@ class Comparison:
 
     @property
     def unchecked(self) -> list[GapEntry]:
-        return [g for g in self.gaps if not g.checked]
+        return [g for g in self.gaps if not g.checked and not g.used]
 
 
 # --------------------------------------------------------------------------------------------- spec access
@@ -464,12 +464,14 @@ class _Comparer:
         page_value: Any,
         spec_value: Any,
         equal: bool,
+        conclusive: bool = True,
     ) -> str:
-        """Record one compared fact; returns "matched", "excused" or "differing"."""
+        """Record one compared fact; returns "matched", "excused" or "differing". An inconclusive fact
+        (`other` covers more than it) may use an entry but never makes one stale."""
         pointers = tuple(pointers)
         entries = self.spec.entries(pointers, aspect)
         for entry in entries:
-            entry.checked = True
+            entry.checked = entry.checked or conclusive
         if equal:
             status = "matched"
         else:
@@ -926,6 +928,7 @@ class _Comparer:
                 json.dumps(leaf.value),
                 "absent" if value is _ABSENT else json.dumps(value),
                 value is not _ABSENT and _typed(value) == _typed(leaf.value),
+                conclusive=False,
             )
 
     def _object(

@@ -499,3 +499,14 @@ def test_effective_nullability(schema, nullable):
     from mmcontract.doccheck.compare import normalise
 
     assert normalise(schema).nullable is nullable
+
+
+def test_an_other_record_on_a_schema_is_never_stale_for_matching_examples():
+    spec = matching_spec()
+    spec["components"]["schemas"]["Thing"]["x-doc-gap"] = [gap("other")]
+    result = run(spec)
+    assert result.ok and result.stale == []
+    assert [(g.pointer, g.aspect) for g in result.unchecked] == [(THING, "other")]
+    spec["components"]["schemas"]["Thing"]["examples"][0]["kind"] = "beta"
+    result = run(spec)
+    assert result.ok and result.unchecked == [] and result.stale == []
