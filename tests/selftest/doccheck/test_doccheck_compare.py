@@ -482,25 +482,6 @@ def test_the_real_spec_against_a_truncated_copy_lists_what_the_copy_no_longer_do
     assert removed == [("UserMetadata.email", f"{SCHEMAS}/UserMetadata")]
 
 
-@pytest.mark.parametrize(
-    ("schema", "nullable"),
-    [
-        ({"type": ["string", "null"]}, True),
-        ({"type": ["string", "null"], "enum": ["a", None]}, True),
-        ({"type": ["string", "null"], "enum": ["a"]}, False),  # the enum rejects null
-        ({"type": "string", "nullable": True}, True),
-        ({"anyOf": [{"$ref": "#/components/schemas/X"}, {"type": "null"}]}, True),
-        ({"anyOf": [{"type": "string", "enum": ["a"]}, {"type": "null"}]}, True),
-        ({"$ref": "#/components/schemas/X"}, False),
-        ({"type": "string"}, False),
-    ],
-)
-def test_effective_nullability(schema, nullable):
-    from mmcontract.doccheck.compare import normalise
-
-    assert normalise(schema).nullable is nullable
-
-
 def test_an_other_record_on_a_schema_is_never_stale_for_matching_examples():
     spec = matching_spec()
     spec["components"]["schemas"]["Thing"]["x-doc-gap"] = [gap("other")]
