@@ -315,8 +315,8 @@ def parse_type(raw: str) -> TypeExpr | None:
     for part in parts:
         if part == "null":
             nullable = True
-        elif part.startswith("[") and part.endswith("]"):
-            items = parse_type(part[1:-1])
+        elif (part.startswith("[") or part.startswith("array[")) and part.endswith("]"):
+            items = parse_type(part[part.index("[") + 1 : -1])
             if items is None:
                 return None
             kinds.append(TypeExpr(raw=part, kind="array", items=items))

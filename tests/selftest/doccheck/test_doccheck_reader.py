@@ -30,6 +30,8 @@ from mmcontract.doccheck.reader import Page, parse_example, parse_page, parse_ty
         ("[oneOf]", "array", False, None, None, "oneOf"),
         ("[string],null", "array", True, None, None, "string"),
         ("[string(date-time)]", "array", False, None, None, "string"),
+        ("array[string]", "array", False, None, None, "string"),
+        ("number(float)", "number", False, "float", None, None),
     ],
 )
 def test_parse_type(raw, kind, nullable, fmt, ref, items):
