@@ -47,6 +47,22 @@ def test_search(operation, api, discovered, target):
 FIELD_FILTERS = [
     (
         RMS,
+        "createdBy",
+        "createdBy.email",
+        "equal",
+        None,
+        'page: "createdBy ... Email of the user that created registered model to filter by"',
+    ),
+    (
+        PACKAGES,
+        "modelId",
+        "modelId",
+        "equal",
+        None,
+        'page: "modelId ... limit results to model packages for the model with the specified ID"',
+    ),
+    (
+        RMS,
         "isGlobal",
         "isGlobal",
         "bool",

@@ -47,6 +47,11 @@ SEARCH_FIELDS: dict[str, tuple[tuple[str, ...], str, bool]] = {
         'page: "search ... Provide a term to search for in package name, model name, or description"',
         True,  # the package's own description is not in the documented response
     ),
+    "GET /registeredModels/{registeredModelId}/versions/": (
+        ("name", "modelDescription.modelName", "modelDescription.description", "description"),
+        'page: "search ... A term to search for in version name, model name, or description"',
+        True,  # the version's own description is not in the documented response
+    ),
     "GET /modelPackages/{modelPackageId}/features/": (
         ("name",),
         'page: "search ... Case insensitive search against names of the deployment\'s features."',
