@@ -76,6 +76,13 @@ def search_case_insensitive(spec: dict[str, Any], operation: str) -> str | None:
     return None
 
 
+def _must_be_found(item: Any) -> bool:
+    """Whether a filter that matches `item` must return it: not for archived items, as the page does not say
+    whether archived registered models stay listed (a server may list them unfiltered and drop them from
+    filtered lists, or the other way round)."""
+    return not (isinstance(item, dict) and item.get("isArchived") is True)
+
+
 def _get(item: Any, dotted: str) -> Any:
     for part in dotted.split("."):
         if not isinstance(item, dict):
@@ -135,7 +142,7 @@ def check_search(
     sources: list[tuple[Any, str]] = []
     for item in universe.items:
         name = _get(item, "name")
-        if isinstance(name, str):
+        if isinstance(name, str) and _must_be_found(item):
             sources += [(ident(item), tok) for tok in re.findall(r"[A-Za-z0-9]{3,}", name)]
     if not sources:
         raise NotApplicable(f"{op.operation}: no item with a name to draw a search term from")
@@ -295,7 +302,7 @@ def check_field_filter(
             notes.append(f"{param}={sent}: {unknown} item(s) do not show {field}")
         if universe.complete:
             # Completeness asks only for exact matches: a server may match exactly, case-sensitively.
-            wanted = {ident(i) for i in universe.items if _get(i, field) == query}
+            wanted = {ident(i) for i in universe.items if _get(i, field) == query and _must_be_found(i)}
             _require_present(result, op, params, wanted, basis)
     if not universe.complete:
         notes.append("the unfiltered list was longer than the budget: missing matches were not looked for")
@@ -320,7 +327,8 @@ def check_related_filter(
     params = {param: value}
     result = collect(client, op, "registeredModels/", params, code="MM302", budget=budget)
     listed = {item.get("id") for item in result.items if isinstance(item, dict)}
-    sample = [i.get("id") for i in universe.items if isinstance(i, dict)][: max(4, budget.probes * 2)]
+    sample = [i.get("id") for i in universe.items if isinstance(i, dict) and _must_be_found(i)]
+    sample = sample[: max(4, budget.probes * 2)]
     for model_id in sorted(listed)[: budget.probes * 2] + [m for m in sample if m not in listed]:
         verdict = related(model_id)
         if verdict is None:
@@ -396,6 +404,7 @@ def check_time_range(
     universe = collect(client, op, path, None, code="MM303", budget=budget)
     ident = identity_of(op)
     times = {}
+    findable = {ident(item) for item in universe.items if _must_be_found(item)}
     for item in universe.items:
         raw = _get(item, field)
         parsed = _parse_datetime(raw) if isinstance(raw, str) else None
@@ -429,7 +438,9 @@ def check_time_range(
             ids = {ident(item) for item in result.items}
             if universe.complete and result.complete:
                 clearly = {
-                    k for k, t in times.items() if (t > pivot + TOLERANCE if start else t < pivot - TOLERANCE)
+                    k
+                    for k, t in times.items()
+                    if k in findable and (t > pivot + TOLERANCE if start else t < pivot - TOLERANCE)
                 }
                 missing = clearly - ids
                 if missing:
