@@ -26,10 +26,10 @@ from mmcontract.checks.listing import (
     Walk,
     identity_of,
     list_params,
+    parse_instant,
     probe_total,
     walk,
 )
-from mmcontract.checks.ordering import _parse_datetime
 from mmcontract.checks.violation import ContractViolation, NotApplicable
 
 COLLECT_LIMIT = 100  # page size used to collect items (a server may cap it lower: the walk goes on)
@@ -407,7 +407,7 @@ def check_time_range(
     findable = {ident(item) for item in universe.items if _must_be_found(item)}
     for item in universe.items:
         raw = _get(item, field)
-        parsed = _parse_datetime(raw) if isinstance(raw, str) else None
+        parsed = parse_instant(raw) if isinstance(raw, str) else None
         if parsed is not None:
             times[ident(item)] = parsed
     pivots = sorted(set(times.values()))
@@ -425,7 +425,7 @@ def check_time_range(
             result = collect(client, op, path, params, code="MM303", budget=budget)
             for item in result.items:
                 raw = _get(item, field)
-                t = _parse_datetime(raw) if isinstance(raw, str) else None
+                t = parse_instant(raw) if isinstance(raw, str) else None
                 if t is not None and not inside(t, pivot):
                     raise ContractViolation(
                         "MM303",

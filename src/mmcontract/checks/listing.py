@@ -11,6 +11,7 @@ from __future__ import annotations
 import math
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Any
 from urllib.parse import urljoin
 
@@ -33,7 +34,8 @@ class ListOperation:
     identity: str | None  # the field that identifies an item; None: no documented identity (model logs)
     uri_links: bool  # next/previous documented as `string,null(uri)`: absolute URLs
     required: Mapping[str, Any] = field(default_factory=dict)  # documented required query params
-    sort_params: Mapping[str, str] = field(default_factory=dict)  # a documented sort, carried by links
+    # documented parameters that keep every item (a sort; a filter every item passes): links must carry them
+    carried: Mapping[str, str] = field(default_factory=dict)
 
     @property
     def path_template(self) -> str:
@@ -50,7 +52,8 @@ class ListOperation:
         return path
 
 
-_RM_SORT = {"sortKey": "name", "sortDirection": "asc"}
+# createdAtEndTs far in the future: a documented filter that every registered model passes
+_RM_CARRIED = {"sortKey": "name", "sortDirection": "asc", "createdAtEndTs": "2999-01-01T00:00:00Z"}
 _DEPLOYMENT_SORT = {"sortKey": "createdAt", "sortDirection": "asc"}
 _REQUIRED_PAGING = {"offset": 0, "limit": 10}  # page: "offset/limit query integer true" on these two
 
@@ -63,15 +66,15 @@ LIST_OPERATIONS: dict[str, ListOperation] = {
             "name",
             True,
             required=_REQUIRED_PAGING,
-            sort_params={"orderBy": "name"},
+            carried={"orderBy": "name", "includeNonPredictionFeatures": "true"},
         ),
         ListOperation("GET /modelPackages/{modelPackageId}/modelLogs/", None, True),
         ListOperation(
             "GET /modelPackages/{modelPackageId}/sharedRoles/", "id", False, required=_REQUIRED_PAGING
         ),
-        ListOperation("GET /registeredModels/", "id", True, sort_params=_RM_SORT),
+        ListOperation("GET /registeredModels/", "id", True, carried=_RM_CARRIED),
         ListOperation(
-            "GET /registeredModels/{registeredModelId}/deployments/", "id", True, sort_params=_DEPLOYMENT_SORT
+            "GET /registeredModels/{registeredModelId}/deployments/", "id", True, carried=_DEPLOYMENT_SORT
         ),
         ListOperation(
             "GET /registeredModels/{registeredModelId}/sharedRoles/", "id", False, required=_REQUIRED_PAGING
@@ -80,16 +83,25 @@ LIST_OPERATIONS: dict[str, ListOperation] = {
             "GET /registeredModels/{registeredModelId}/versions/",
             "id",
             True,
-            sort_params={"sortKey": "version", "sortDirection": "asc"},
+            carried={"sortKey": "version", "sortDirection": "asc"},
         ),
         ListOperation(
             "GET /registeredModels/{registeredModelId}/versions/{versionId}/deployments/",
             "id",
             True,
-            sort_params=_DEPLOYMENT_SORT,
+            carried=_DEPLOYMENT_SORT,
         ),
     )
 }
+
+
+def parse_instant(value: str) -> datetime | None:
+    """An RFC 3339 date-time as an aware datetime; None for anything else (a naive time is not an instant)."""
+    try:
+        parsed = datetime.fromisoformat(value.replace("Z", "+00:00").replace("z", "+00:00"))
+    except ValueError:
+        return None
+    return parsed if parsed.tzinfo is not None else None
 
 
 def list_operation(operation: str) -> ListOperation:

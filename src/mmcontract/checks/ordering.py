@@ -12,13 +12,19 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
-from datetime import datetime
 from typing import Any
 
 import httpx
 
 from mmcontract.checks.budget import Budget
-from mmcontract.checks.listing import ListOperation, choose_limit, list_params, probe_total, walk
+from mmcontract.checks.listing import (
+    ListOperation,
+    choose_limit,
+    list_params,
+    parse_instant,
+    probe_total,
+    walk,
+)
 from mmcontract.checks.violation import ContractViolation, NotApplicable
 
 _ALNUM = re.compile(r"[\W_]+")
@@ -66,14 +72,6 @@ BASIS_ORDER_BY = (
 )
 
 
-def _parse_datetime(value: str) -> datetime | None:
-    try:
-        parsed = datetime.fromisoformat(value.replace("Z", "+00:00").replace("z", "+00:00"))
-    except ValueError:
-        return None
-    return parsed if parsed.tzinfo is not None else None  # a naive time is not an instant
-
-
 def _values(items: list[Any], field: str, kind: str) -> tuple[list[Any], int]:
     """The comparable values of `field` in order, and how many were left out (null or unreadable)."""
     out: list[Any] = []
@@ -82,7 +80,7 @@ def _values(items: list[Any], field: str, kind: str) -> tuple[list[Any], int]:
         raw = item.get(field) if isinstance(item, dict) else None
         value: Any = None
         if kind == "datetime" and isinstance(raw, str):
-            value = _parse_datetime(raw)
+            value = parse_instant(raw)
         elif (kind == "number" and isinstance(raw, int | float) and not isinstance(raw, bool)) or (
             kind == "text" and isinstance(raw, str)
         ):

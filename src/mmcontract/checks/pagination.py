@@ -25,6 +25,7 @@ from mmcontract.checks.listing import (
     get_page,
     identity_of,
     list_params,
+    parse_instant,
     probe_total,
     total_of,
     walk,
@@ -300,6 +301,14 @@ def _origin(url: httpx.URL) -> tuple[str, str, int | None]:
     return (url.scheme, url.host.lower(), url.port or default)
 
 
+def _same_value(a: str, b: str) -> bool:
+    """A carried parameter may be re-serialised: `True` for `true`, `+00:00` for `Z`."""
+    if a.casefold() == b.casefold():
+        return True
+    x, y = parse_instant(a), parse_instant(b)
+    return x is not None and x == y
+
+
 def _check_link(
     op: ListOperation, page: Page, which: str, base: httpx.URL, request_params: Params
 ) -> str | None:
@@ -335,7 +344,7 @@ def _check_link(
     for key, value in request_params.items():
         if key in PAGING:
             continue
-        if key not in carried or carried[key].casefold() != str(value).casefold():
+        if key not in carried or not _same_value(carried[key], str(value)):
             raise fail(
                 f"{which} does not carry the request's {key}={value}",
                 f"a link to the same list, with {key}={value}",
@@ -351,7 +360,7 @@ def check_links(client: httpx.Client, op: ListOperation, path: str, *, budget: B
     if total < 2:
         raise NotApplicable(f"{op.operation}: fewer than 2 items, so no next/previous links")
     limit = choose_limit(total, budget.pages)
-    params = list_params(op, op.sort_params, offset=0, limit=limit)
+    params = list_params(op, op.carried, offset=0, limit=limit)
     base = client.base_url
     response, body = get_page(client, path, params, code="MM105")
     pages = [Page(response, body)]

@@ -103,3 +103,13 @@ def test_foreign_pairs_use_only_known_memberships():
     versions = [("a", "v1"), ("a", "v2"), ("b", "v3")]
     assert isolation.foreign_pairs(versions) == [("a", "v1", "b"), ("a", "v2", "b"), ("b", "v3", "a")]
     assert isolation.foreign_pairs([("a", "v1")]) == []
+
+
+def test_carried_values_may_be_reserialised():
+    from mmcontract.checks.pagination import _same_value
+
+    assert _same_value("True", "true")
+    assert _same_value("2999-01-01T00:00:00+00:00", "2999-01-01T00:00:00Z")
+    assert _same_value("2999-01-01T05:30:00+05:30", "2999-01-01T00:00:00Z")
+    assert not _same_value("2999-01-01T00:00:01Z", "2999-01-01T00:00:00Z")
+    assert not _same_value("name", "createdAt")

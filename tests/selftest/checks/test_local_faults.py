@@ -4,7 +4,7 @@ on the clean server: test_checks_fire.py and the scenarios below on `reference(N
 
 from __future__ import annotations
 
-from urllib.parse import parse_qsl, urlsplit, urlunsplit
+from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 import pytest
 from asgi_layers import matching, reference_with, rewrite_json, rewrite_query
@@ -43,6 +43,18 @@ def _unreadable_create(body, scope):
     return body
 
 
+def _links_without(param):
+    def change(body, scope):
+        for key in ("next", "previous"):
+            if isinstance(body, dict) and isinstance(body.get(key), str):
+                parts = urlsplit(body[key])
+                kept = [(k, v) for k, v in parse_qsl(parts.query) if k != param]
+                body[key] = urlunsplit(parts._replace(query=urlencode(kept)))
+        return body
+
+    return change
+
+
 CREATE_READABLE = lambda ref: writes.check_create_readable(ref.client, ref.leaderboard_model_id)  # noqa: E731
 
 LOCAL_FAULTS = {
@@ -79,6 +91,16 @@ LOCAL_FAULTS = {
         drop("createdAtEndTs", r"/registeredModels/$"),
         "MM303",
         time_range("createdAtEndTs"),
+    ),
+    "links keep the sort but drop a filter": (
+        rewrite_json(_links_without("createdAtEndTs"), matching(r"/registeredModels/$")),
+        "MM105",
+        paging("MM105", RMS),
+    ),
+    "links drop the features' filter": (
+        rewrite_json(_links_without("includeNonPredictionFeatures"), matching(r"/features/$")),
+        "MM105",
+        paging("MM105", FEATURES),
     ),
     "links on another host": (rewrite_json(_links_to_elsewhere), "MM105", paging("MM105", RMS)),
     "previous on the first page": (rewrite_json(_previous_on_first), "MM104", paging("MM104", RMS)),
