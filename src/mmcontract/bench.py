@@ -34,13 +34,15 @@ from pathlib import Path
 
 import httpx
 
+from mmcontract.spec import SPEC_PATH
+
 API_BASE = "/api/v2"
 CONTROL_PATH = f"{API_BASE}/_bench/constant"
 WRK_INSTALL = "apt-get update && apt-get install -y wrk"
 GOALS = {"get": 0.5, "list": 0.25}
 SUITE_RATE_GOAL = 0.8
 REPO_ROOT = Path(__file__).resolve().parents[2]
-SPEC_PATH = REPO_ROOT / "openapi" / "model_management.yaml"
+PROFILE_GOALS_S = {"quick": 60.0, "default": 300.0}
 
 # wrk reports through this script: one JSON line, latencies in microseconds.
 _WRK_LUA = """
@@ -314,6 +316,126 @@ def _format_row(c: Comparison) -> str:
 
 
 # --------------------------------------------------------------------------------------------------------------
+# Suite part: `mmcontract run` per profile, next to plain `schemathesis run`
+
+
+@dataclass
+class ProfileRun:
+    profile: str
+    wall_s: float
+    exit_code: int
+    cases: int
+    cases_per_s: float
+    goal_s: float | None
+    max_examples: int | None
+    plain_cases: int | None = None
+    plain_running_s: float | None = None
+    plain_cases_per_s: float | None = None
+    rate_ratio: float | None = None
+
+    @property
+    def met(self) -> bool | None:
+        return None if self.goal_s is None else self.wall_s <= self.goal_s
+
+
+def _schemathesis_command() -> str:
+    local = Path(sys.executable).with_name("schemathesis")
+    return str(local) if local.exists() else (shutil.which("schemathesis") or "schemathesis")
+
+
+def plain_schemathesis(server: Served, *, max_examples: int, seed: int, workdir: Path) -> tuple[int, float]:
+    """(cases generated, engine running time in s) of plain `schemathesis run`, every check on."""
+    report = workdir / f"plain-{max_examples}.json"
+    command = [
+        _schemathesis_command(), "run", str(SPEC_PATH), "--url", server.endpoint,
+        "--header", f"Authorization: Bearer {server.token}", "--checks", "all", "--mode", "all",
+        "--max-examples", str(max_examples), "--seed", str(seed), "--generation-database", "none",
+        "--report", "json", "--report-json-path", str(report), "--no-color",
+    ]  # fmt: skip
+    subprocess.run(command, capture_output=True, text=True, cwd=workdir, check=False, timeout=3600)
+    document = json.loads(report.read_text())
+    return int(document["test_cases"]["generated"]), float(document["running_time"])
+
+
+def run_profile(profile: str, *, seed: int, workdir: Path) -> tuple[float, int, dict[str, object]]:
+    """Wall time, exit code and summary.json of `mmcontract run --profile P` on the embedded server."""
+    report_dir = workdir / f"run-{profile}"
+    command = [sys.executable, "-m", "mmcontract", "run", "--profile", profile, "--seed", str(seed)]
+    command += ["--report-dir", str(report_dir)]
+    env = {k: v for k, v in os.environ.items() if k not in ("DATAROBOT_ENDPOINT", "DATAROBOT_API_TOKEN")}
+    started = time.monotonic()
+    result = subprocess.run(command, capture_output=True, text=True, env=env, check=False, timeout=3600)
+    wall = time.monotonic() - started
+    summary_path = report_dir / "summary.json"
+    if not summary_path.exists():
+        raise RuntimeError(
+            f"mmcontract run --profile {profile} wrote no summary.json: {result.stderr[-500:]}"
+        )
+    return wall, result.returncode, json.loads(summary_path.read_text())
+
+
+def bench_suite(*, profiles: Sequence[str], seed: int, log: bool = True) -> list[ProfileRun]:
+    say = print if log else (lambda *a, **k: None)
+    results: list[ProfileRun] = []
+    with tempfile.TemporaryDirectory(prefix="mmcontract-bench-suite-") as tmp:
+        workdir = Path(tmp)
+        for profile in profiles:
+            wall, code, summary = run_profile(profile, seed=seed, workdir=workdir)
+            totals = summary["totals"]
+            assert isinstance(totals, dict)
+            cases = int(totals["cases_sent"])
+            max_examples = _profile_max_examples(profile, summary)
+            run = ProfileRun(
+                profile,
+                round(wall, 1),
+                code,
+                cases,
+                round(cases / wall, 1),
+                PROFILE_GOALS_S.get(profile),
+                max_examples,
+            )
+            if max_examples is not None:
+                with served(db=workdir / f"plain-{profile}.db", log_dir=workdir) as server:
+                    plain_cases, plain_s = plain_schemathesis(
+                        server, max_examples=max_examples, seed=seed, workdir=workdir
+                    )
+                run.plain_cases, run.plain_running_s = plain_cases, round(plain_s, 1)
+                run.plain_cases_per_s = round(plain_cases / plain_s, 1) if plain_s else None
+                if run.plain_cases_per_s:
+                    run.rate_ratio = round(run.cases_per_s / run.plain_cases_per_s, 3)
+            say(_format_profile(run))
+            results.append(run)
+    return results
+
+
+def _profile_max_examples(profile: str, summary: dict[str, object]) -> int | None:
+    """The example budget a profile gives Schemathesis, as the runner defines it."""
+    try:
+        from mmcontract import runner
+    except ImportError:
+        return None
+    profiles = getattr(runner, "PROFILES", {})
+    chosen = profiles.get(profile) if isinstance(profiles, dict) else None
+    value = getattr(chosen, "max_examples", None) if chosen is not None else None
+    if value is None and isinstance(chosen, dict):
+        value = chosen.get("max_examples")
+    return int(value) if value is not None else None
+
+
+def _format_profile(r: ProfileRun) -> str:
+    verdict = {None: "", True: "ok", False: "MISSED"}[r.met]
+    goal = f"(goal <= {r.goal_s:.0f} s) {verdict}" if r.goal_s is not None else ""
+    line = f"profile {r.profile:<8} wall {r.wall_s:>7.1f} s {goal:<22} exit {r.exit_code}  {r.cases:>6} cases  {r.cases_per_s:>6.1f}/s"
+    if r.plain_cases_per_s is not None:
+        verdict = "ok" if (r.rate_ratio or 0) >= SUITE_RATE_GOAL else "MISSED"
+        line += (
+            f" | plain schemathesis --max-examples {r.max_examples}: {r.plain_cases} cases {r.plain_cases_per_s:.1f}/s"
+            f" | ratio {r.rate_ratio:.2f} (goal >= {SUITE_RATE_GOAL}) {verdict}"
+        )
+    return line
+
+
+# --------------------------------------------------------------------------------------------------------------
 # Entry point
 
 
@@ -323,6 +445,8 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--runs", type=int, default=5, help="short runs per measurement; medians reported")
     parser.add_argument("--duration", type=float, default=3.0, help="seconds per wrk run")
     parser.add_argument("--connections", default="1,8", help="comma-separated connection counts")
+    parser.add_argument("--profiles", default="quick,default", help="suite profiles to time, comma-separated")
+    parser.add_argument("--seed", type=int, default=1, help="seed for the suite and plain Schemathesis runs")
     parser.add_argument(
         "--json", default=str(REPO_ROOT / "reports" / "bench.json"), help="where to write results"
     )
@@ -350,6 +474,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"server: wrk, {args.runs} runs x {args.duration:g} s per measurement, medians")
         results = bench_server(runs=args.runs, duration=args.duration, connections=connections)
         document["server"] = [asdict(r) | {"met": r.met} for r in results]
+    if args.part in ("suite", "all"):
+        profiles = [p.strip() for p in args.profiles.split(",") if p.strip()]
+        print(f"suite: mmcontract run per profile on the embedded server, seed {args.seed}")
+        runs = bench_suite(profiles=profiles, seed=args.seed)
+        document["suite"] = [asdict(r) | {"met": r.met} for r in runs]
     out = Path(args.json)
     out.parent.mkdir(parents=True, exist_ok=True)
     out.write_text(json.dumps(document, indent=2) + "\n")
