@@ -82,6 +82,7 @@ def configure(parser: argparse.ArgumentParser) -> None:
     # internal: the fault proofs run the embedded server with one fault, on the operations that matter
     parser.add_argument("--fault", help=argparse.SUPPRESS)
     parser.add_argument("--operation", action="append", default=[], help=argparse.SUPPRESS)
+    parser.add_argument("--check", action="append", default=[], help=argparse.SUPPRESS)
     parser.add_argument("--quiet", action="store_true", help=argparse.SUPPRESS)
 
 
@@ -101,6 +102,7 @@ class RunOptions:
     request_timeout: float = DEFAULT_REQUEST_TIMEOUT
     fault: str | None = None
     operations: tuple[str, ...] = ()
+    checks: tuple[str, ...] = ()
     quiet: bool = False
 
 
@@ -120,6 +122,7 @@ def execute(args: argparse.Namespace) -> int:
         request_timeout=args.request_timeout,
         fault=args.fault,
         operations=tuple(args.operation),
+        checks=tuple(args.check),
         quiet=args.quiet,
     )
     result = run(options)
@@ -171,6 +174,7 @@ def run(options: RunOptions) -> RunResult:
         "seed": seed,
         "request_timeout": options.request_timeout,
         "operations": tuple(options.operations),
+        "checks": tuple(options.checks),
     }
     if endpoint:
         target = TargetConfig(

@@ -34,7 +34,7 @@ class Profile:
 
 PROFILE_SETTINGS: dict[str, Profile] = {
     "quick": Profile(
-        "quick", max_examples=5, coverage_phase=False, stateful_steps=0, stateful_examples=0, shrink=False
+        "quick", max_examples=5, coverage_phase=True, stateful_steps=0, stateful_examples=0, shrink=False
     ),
     "default": Profile(
         "default", max_examples=30, coverage_phase=True, stateful_steps=6, stateful_examples=10
@@ -71,6 +71,7 @@ class TargetConfig:
     request_timeout: float = DEFAULT_REQUEST_TIMEOUT
     embedded: bool = False  # the target is the reference server this run started (safe to probe anything)
     operations: tuple[str, ...] = ()  # internal: restrict the run to these "METHOD /path" labels (empty: all)
+    checks: tuple[str, ...] = ()  # internal: only the tests of these check codes (empty: all)
 
     def __post_init__(self) -> None:
         if self.token_prefix not in TOKEN_PREFIXES:
@@ -121,6 +122,7 @@ class TargetConfig:
         if self.embedded:
             args.append("--mm-embedded")
         args += [f"--mm-operation={op}" for op in self.operations]
+        args += [f"--mm-check={code}" for code in self.checks]
         return args
 
 

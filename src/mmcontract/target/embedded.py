@@ -34,6 +34,8 @@ class EmbeddedServer:
     _thread: threading.Thread = field(repr=False)
 
     def stop(self) -> None:
+        # force_exit: do not wait for idle keep-alive connections (the suite's clients may hold some)
+        self._server.force_exit = True
         self._server.should_exit = True
         self._thread.join(timeout=10)
 

@@ -80,6 +80,7 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     group.addoption("--mm-embedded", action="store_true", default=False, help=argparse.SUPPRESS)
     group.addoption("--mm-operation", action="append", default=[], help=argparse.SUPPRESS)
     group.addoption("--mm-results", default=None, help=argparse.SUPPRESS)
+    group.addoption("--mm-check", action="append", default=[], help=argparse.SUPPRESS)
 
 
 def pytest_configure(config: pytest.Config) -> None:
@@ -141,6 +142,7 @@ class _SessionState:
             "seed": opt("seed"),
             "request_timeout": opt("request_timeout"),
             "operations": operations,
+            "checks": tuple(opt("mm_check") or ()),
         }
         try:
             if endpoint:
@@ -527,9 +529,12 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
-    """--mm-operation (internal, used by the fault proofs): keep only contract tests of those operations."""
-    wanted = set(config.getoption("mm_operation", None) or ())
-    if not wanted:
+    """Internal selection, used by the fault proofs to keep each run small:
+    --mm-operation: only contract tests of those operations; --mm-check: only tests of those check codes (a
+    Schemathesis test stays when any ST code is asked for)."""
+    wanted_ops = set(config.getoption("mm_operation", None) or ())
+    wanted_checks = set(config.getoption("mm_check", None) or ())
+    if not wanted_ops and not wanted_checks:
         return
     keep, drop = [], []
     for item in items:
@@ -537,8 +542,15 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
             keep.append(item)
             continue
         label = getattr(item, "operation_label", None)
-        ops = [label] if label else _marker_info(item)[1]
-        (keep if wanted.intersection(ops) else drop).append(item)
+        code, marker_ops = _marker_info(item)
+        ops = [label] if label else marker_ops
+        selected = not wanted_ops or bool(wanted_ops.intersection(ops))
+        if wanted_checks:
+            if label is not None or item.nodeid.split("::")[0].endswith("test_stateful.py"):
+                selected = selected and any(c.startswith("ST") for c in wanted_checks)
+            else:
+                selected = selected and code in wanted_checks
+        (keep if selected else drop).append(item)
     if drop:
         config.hook.pytest_deselected(items=drop)
         items[:] = keep

@@ -1,0 +1,150 @@
+"""Proof that the checks fire: the suite is clean on the reference server and fails it on every fault.
+
+For each fault of `mmcontract serve --fault` (src/mmcontract/reference/faults.py) the table says which check
+codes may catch it (any one of them must appear in the run's failures) and which operations the run may be
+restricted to (so each proof stays small). A new fault needs a row here; a new check needs a fault.
+
+The runs go through the runner's Python API (`mmcontract.runner.run`, the same code path as `mmcontract run`):
+embedded server in this process, the suite in a child pytest, quick profile, fixed seed, only the tests of the
+expected checks (internal options --check/--operation keep each proof to a few seconds). They run
+MMCONTRACT_FAULT_WORKERS at a time (default 2); under pytest-xdist each worker runs only its own faults.
+"""
+
+from __future__ import annotations
+
+import os
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+import pytest
+
+from mmcontract.reference.faults import BY_NAME
+from mmcontract.report.model import RunResult
+from mmcontract.runner import RunOptions, run
+
+SEED = 20261127
+CLEAN = "(none)"
+
+RM_LIST = "GET /registeredModels/"
+RM_GET = "GET /registeredModels/{registeredModelId}/"
+RM_PATCH = "PATCH /registeredModels/{registeredModelId}/"
+RM_DELETE = "DELETE /registeredModels/{registeredModelId}/"
+RM_SHARE = "PATCH /registeredModels/{registeredModelId}/sharedRoles/"
+VERSION_GET = "GET /registeredModels/{registeredModelId}/versions/{versionId}/"
+VERSION_DEPLOYMENTS = "GET /registeredModels/{registeredModelId}/versions/{versionId}/deployments/"
+MP_LIST = "GET /modelPackages/"
+MP_GET = "GET /modelPackages/{modelPackageId}/"
+MP_CREATE = "POST /modelPackages/fromLeaderboard/"
+MP_ARCHIVE = "POST /modelPackages/{modelPackageId}/archive/"
+MP_CAPABILITIES = "GET /modelPackages/{modelPackageId}/capabilities/"
+MP_FEATURES = "GET /modelPackages/{modelPackageId}/features/"
+
+# fault -> (check codes of which at least one must be reported, operations the run is restricted to)
+EXPECTED: dict[str, tuple[frozenset[str], tuple[str, ...]]] = {
+    "schema-missing-required": (frozenset({"ST108"}), (RM_GET,)),
+    "schema-wrong-type": (frozenset({"ST108"}), (MP_LIST, MP_GET)),
+    "schema-bad-enum": (frozenset({"ST108"}), (MP_LIST, MP_GET)),
+    "schema-null-not-nullable": (frozenset({"ST108"}), (RM_LIST, RM_GET)),
+    "schema-bad-datetime": (frozenset({"ST108"}), (RM_LIST, RM_GET)),
+    "status-create-200": (frozenset({"ST103"}), (MP_CREATE,)),
+    "status-archive-200": (frozenset({"ST103"}), (MP_ARCHIVE,)),
+    "status-missing-410": (frozenset({"ST103"}), (RM_GET,)),
+    "content-type-text": (frozenset({"ST104", "ST105", "ST106"}), (RM_LIST,)),
+    "content-type-missing": (frozenset({"ST104", "ST105", "ST106"}), (MP_CAPABILITIES,)),
+    "page-count-mismatch": (frozenset({"MM101"}), (RM_LIST,)),
+    "page-limit-ignored": (frozenset({"MM101"}), (MP_LIST,)),
+    "page-next-relative": (frozenset({"MM105"}), (RM_LIST,)),
+    "page-next-last-not-null": (frozenset({"MM104"}), (RM_LIST,)),
+    "page-offset-skip": (frozenset({"MM103"}), (RM_LIST,)),
+    "page-next-drops-filter": (frozenset({"MM105"}), (RM_LIST,)),
+    "page-total-page-local": (frozenset({"MM102"}), (RM_LIST,)),
+    "order-direction-ignored": (frozenset({"MM201"}), (RM_LIST,)),
+    "order-orderby-ignored": (frozenset({"MM202"}), (MP_FEATURES,)),
+    "filter-search-case-sensitive": (frozenset({"MM301"}), (RM_LIST,)),
+    "filter-stage-ignored": (frozenset({"MM302"}), (RM_LIST,)),
+    "filter-isglobal-inverted": (frozenset({"MM302"}), (RM_LIST,)),
+    "filter-time-offset-ignored": (frozenset({"MM303"}), (RM_LIST,)),
+    "write-patch-not-persisted": (frozenset({"MM401"}), (RM_PATCH,)),
+    "write-delete-keeps-versions": (frozenset({"MM402"}), (RM_DELETE,)),
+    "write-archive-noop": (frozenset({"MM403"}), (MP_ARCHIVE,)),
+    "write-sharing-invisible": (frozenset({"MM404"}), (RM_SHARE,)),
+    "write-sharing-no-owner-allowed": (frozenset({"MM405"}), (RM_SHARE,)),
+    "write-sharing-unknown-user-accepted": (frozenset({"MM406"}), (RM_SHARE,)),
+    "validation-maxlength-ignored": (frozenset({"MM501", "ST201"}), (RM_PATCH,)),
+    "validation-enum-ignored": (frozenset({"MM501", "ST201"}), (RM_LIST,)),
+    "validation-bounds-ignored": (frozenset({"MM501", "ST201"}), (MP_CREATE,)),
+    "reject-valid-sort-desc": (frozenset({"MM502", "ST202"}), (RM_LIST,)),
+    "reject-valid-capital-true": (frozenset({"MM502", "ST202"}), (MP_FEATURES,)),
+    "robust-500-negative-offset": (frozenset({"ST101"}), (RM_LIST,)),
+    "robust-500-non-ascii-search": (frozenset({"ST101"}), (MP_LIST,)),
+    "auth-missing-token-accepted": (frozenset({"MM701", "ST401", "ST203"}), (RM_LIST,)),
+    "auth-wrong-token-accepted": (frozenset({"MM702", "ST401"}), (RM_LIST,)),
+    "isolation-version-any-model": (frozenset({"MM601"}), (VERSION_GET,)),
+    "isolation-deployments-any-model": (frozenset({"MM601"}), (VERSION_DEPLOYMENTS,)),
+}
+
+
+def _run(fault: str, report_dir: Path) -> RunResult:
+    """A fault's proof run: only the tests of its expected checks. A semantic check (MM) runs wherever it
+    applies (it decides itself which operations it needs); Schemathesis (ST) runs on the listed operations."""
+    if fault == CLEAN:
+        return run(RunOptions(profile="quick", seed=SEED, report_dir=str(report_dir), quiet=True))
+    codes, operations = EXPECTED[fault]
+    semantic = sorted(code for code in codes if code.startswith("MM"))
+    options = RunOptions(
+        profile="quick",
+        seed=SEED,
+        fault=fault,
+        checks=tuple(semantic or sorted(codes)),
+        operations=() if semantic else operations,
+        report_dir=str(report_dir),
+        quiet=True,
+    )
+    return run(options)
+
+
+@pytest.fixture(scope="session")
+def fault_runs(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+) -> dict[str, RunResult]:
+    """Every fault this session's items ask for, run a few at a time (the runs wait on I/O most of the time)."""
+    wanted = [
+        item.callspec.params["fault"]
+        for item in request.session.items
+        if hasattr(item, "callspec") and "fault" in item.callspec.params
+    ]
+    workers = max(1, int(os.environ.get("MMCONTRACT_FAULT_WORKERS", "2")))
+    base = tmp_path_factory.mktemp("faults")
+    with ThreadPoolExecutor(max_workers=workers) as pool:
+        futures = {
+            fault: pool.submit(_run, fault, base / fault.strip("()")) for fault in dict.fromkeys(wanted)
+        }
+        return {fault: future.result() for fault, future in futures.items()}
+
+
+def test_every_fault_has_an_expected_check() -> None:
+    assert set(EXPECTED) == set(BY_NAME), (
+        "a fault without an expected check, or a row for a fault that is gone"
+    )
+
+
+@pytest.mark.parametrize("fault", [CLEAN])
+def test_the_reference_server_is_conformant(fault: str, fault_runs: dict[str, RunResult]) -> None:
+    result = fault_runs[fault]
+    assert not result.errors, result.errors
+    assert [f"{f.check} {f.operation}: {f.message.splitlines()[0]}" for f in result.failures] == []
+    assert result.exit_code == 0
+    assert [c.operation for c in result.coverage if not c.cases_2xx] == [], (
+        "operations that never reached 2xx"
+    )
+
+
+@pytest.mark.parametrize("fault", sorted(EXPECTED))
+def test_fault_is_caught(fault: str, fault_runs: dict[str, RunResult]) -> None:
+    result = fault_runs[fault]
+    expected, operations = EXPECTED[fault]
+    reported = sorted({f.check for f in result.failures})
+    assert not result.errors, result.errors
+    assert result.exit_code == 1, f"{fault}: exit {result.exit_code}, reported {reported}"
+    assert expected & set(reported), f"{fault}: expected one of {sorted(expected)}, reported {reported}"
+    assert {f.operation for f in result.failures if f.check in expected} & set(operations)
