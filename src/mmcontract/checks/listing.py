@@ -8,6 +8,7 @@ target's `.../api/v2/`.
 
 from __future__ import annotations
 
+import json
 import math
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
@@ -258,10 +259,16 @@ def pick_instance(
 
 
 def identity_of(op: ListOperation) -> Callable[[Any], Any]:
-    if op.identity is None:
-        return lambda item: repr(sorted(item.items())) if isinstance(item, dict) else repr(item)
+    """What identifies an item of `op`'s list: its documented identity field, or (no such field, or an item
+    that lacks it: a schema problem the schema check reports) the whole item."""
     key = op.identity
-    return lambda item: item.get(key) if isinstance(item, dict) else repr(item)
+
+    def ident(item: Any) -> Any:
+        if key is not None and isinstance(item, dict) and item.get(key) is not None:
+            return item[key]
+        return json.dumps(item, sort_keys=True, default=str)
+
+    return ident
 
 
 def candidates_for(op: ListOperation, discovered: Any) -> list[tuple[str, ...]]:
