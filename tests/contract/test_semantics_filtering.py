@@ -40,7 +40,7 @@ def test_search(operation, api, discovered, target):
         path = _path(api, op, discovered, "MM301", budget)
         return filtering.check_search(api, op, path, budget=budget, case_insensitive=quote, seed=target.seed)
 
-    run_check(target.covers, operation, check)
+    run_check(target.covers, operation, check, confirm=True)
 
 
 # (operation, query parameter, response field, match, fixed values or None to draw them, basis)
@@ -182,7 +182,7 @@ def test_field_filter(operation, param, field, match, values, basis, api, discov
             api, op, path, param, field, budget=budget, match=match, basis=basis, values=values
         )
 
-    run_check(target.covers, operation, check)
+    run_check(target.covers, operation, check, confirm=True)
 
 
 @pytest.mark.parametrize("stage", [pytest.param(s, **_mark("MM302", RMS, f"stage={s}")) for s in STAGES])
@@ -205,7 +205,7 @@ def test_stage_filter(stage, api, target):
             related_desc=f"a version in stage {stage}",
         )
 
-    run_check(target.covers, [RMS, VERSIONS], check)
+    run_check(target.covers, [RMS, VERSIONS], check, confirm=True)
 
 
 @pytest.mark.parametrize(
@@ -227,7 +227,7 @@ def test_build_status_filter(status, api, target):
             related_desc=f"a version with buildStatus {status}",
         )
 
-    run_check(target.covers, [RMS, VERSIONS], check)
+    run_check(target.covers, [RMS, VERSIONS], check, confirm=True)
 
 
 TIME_PARAMS = ("createdAtStartTs", "createdAtEndTs", "modifiedAtStartTs", "modifiedAtEndTs")
@@ -241,4 +241,4 @@ def test_time_range(param, api, target):
     def check():
         return filtering.check_time_range(api, op, op.path(), param, budget=budget, seed=target.seed)
 
-    run_check(target.covers, RMS, check)
+    run_check(target.covers, RMS, check, confirm=True)

@@ -40,7 +40,7 @@ def test_sort(operation, key, direction, api, discovered, target):
         )
         return ordering.check_sort(api, op, path, key, direction, budget=budget)
 
-    run_check(target.covers, operation, check)
+    run_check(target.covers, operation, check, confirm=True)
 
 
 @pytest.mark.parametrize("order_by", ORDER_BY_CASES)
@@ -54,4 +54,4 @@ def test_order_by(order_by, api, discovered, target):
         )
         return ordering.check_order_by(api, op, path, order_by, budget=budget)
 
-    run_check(target.covers, FEATURES, check)
+    run_check(target.covers, FEATURES, check, confirm=True)

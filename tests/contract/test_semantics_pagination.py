@@ -37,4 +37,4 @@ def test_pagination(code, operation, api, discovered, target):
         extra = {"seed": target.seed} if code in WITH_SEED else {}
         return CHECKS[code](api, op, path, budget=budget, **extra)
 
-    run_check(target.covers, operation, check)
+    run_check(target.covers, operation, check, confirm=True)

@@ -113,3 +113,25 @@ def test_carried_values_may_be_reserialised():
     assert _same_value("2999-01-01T05:30:00+05:30", "2999-01-01T00:00:00Z")
     assert not _same_value("2999-01-01T00:00:01Z", "2999-01-01T00:00:00Z")
     assert not _same_value("name", "createdAt")
+
+
+def test_confirmed_reports_only_a_violation_that_happens_again():
+    from mmcontract.checks.outcome import confirmed
+    from mmcontract.checks.violation import ContractViolation
+
+    calls = []
+
+    def once():
+        calls.append(1)
+        if len(calls) == 1:
+            raise ContractViolation("MM302", "left out an item", basis="page")
+        return ["ok"]
+
+    notes = confirmed(once)
+    assert len(calls) == 2 and notes[0] == "ok" and "not reproduced" in notes[1]
+
+    def always():
+        raise ContractViolation("MM302", "left out an item", basis="page")
+
+    with pytest.raises(ContractViolation):
+        confirmed(always)
