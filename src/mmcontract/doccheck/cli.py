@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 from pathlib import Path
 from typing import Any, TextIO
@@ -46,11 +47,15 @@ def execute(args: argparse.Namespace) -> int:
         raise SpecError(
             f"the contract {spec_path} has an unexpected structure ({type(exc).__name__}: {exc})"
         ) from None
-    if args.format == "json":
-        json.dump(as_json(page, result, args.page, spec_path), sys.stdout, indent=2)
-        sys.stdout.write("\n")
-    else:
-        write_text(sys.stdout, page, result, args.page, spec_path, show_excused=args.show_excused)
+    try:
+        if args.format == "json":
+            json.dump(as_json(page, result, args.page, spec_path), sys.stdout, indent=2)
+            sys.stdout.write("\n")
+        else:
+            write_text(sys.stdout, page, result, args.page, spec_path, show_excused=args.show_excused)
+        sys.stdout.flush()
+    except BrokenPipeError:  # `... | head`: the reader left; the verdict is still the exit code
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
     return EXIT_OK if result.ok else EXIT_VIOLATIONS
 
 
