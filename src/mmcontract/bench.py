@@ -298,21 +298,39 @@ def bench_server(
                     comparison.ratio = round(
                         comparison.target["requests_per_s"] / comparison.control["requests_per_s"], 3
                     )
-                say(_format_row(comparison))
+                say(f"  {name}, {conns} conn: ratio {comparison.ratio}")
                 results.append(comparison)
         return results
 
 
-def _format_row(c: Comparison) -> str:
-    control = c.control or {}
-    verdict = {None: "no control", True: "ok", False: "MISSED"}[c.met]
-    ratio = "-" if c.ratio is None else f"{c.ratio:.2f}"
-    return (
-        f"{c.name:<34} {c.connections:>2} conn {c.body_bytes:>7} B  "
-        f"{c.target['requests_per_s']:>8.0f} req/s p50 {c.target['p50_ms']:>6.2f} ms p99 {c.target['p99_ms']:>6.2f} ms"
-        f" | control {control.get('requests_per_s', 0):>8.0f} req/s p50 {control.get('p50_ms', 0):>6.2f} ms"
-        f" p99 {control.get('p99_ms', 0):>6.2f} ms | ratio {ratio} (goal >= {c.goal}) {verdict}"
-    )
+def _verdict(met: bool | None) -> str:
+    return {None: "-", True: "ok", False: "MISSED"}[met]
+
+
+def _table(headers: Sequence[str], rows: Sequence[Sequence[object]]) -> str:
+    cells = [[str(h) for h in headers], *[[str(v) for v in row] for row in rows]]
+    widths = [max(len(row[i]) for row in cells) for i in range(len(headers))]
+    lines = [
+        "  ".join(v.rjust(w) if i else v.ljust(w) for i, (v, w) in enumerate(zip(row, widths, strict=True)))
+        for row in cells
+    ]
+    lines.insert(1, "  ".join("-" * w for w in widths))
+    return "\n".join(lines)
+
+
+def server_table(results: Sequence[Comparison]) -> str:
+    headers = ["target", "conn", "bytes", "req/s", "p50 ms", "p99 ms", "control req/s", "p50 ms", "p99 ms"]
+    headers += ["ratio", "goal", ""]
+    rows = []
+    for c in results:
+        control = c.control or {}
+        rows.append([
+            c.name, c.connections, c.body_bytes,
+            f"{c.target['requests_per_s']:.0f}", f"{c.target['p50_ms']:.2f}", f"{c.target['p99_ms']:.2f}",
+            f"{control.get('requests_per_s', 0):.0f}", f"{control.get('p50_ms', 0):.2f}", f"{control.get('p99_ms', 0):.2f}",
+            "-" if c.ratio is None else f"{c.ratio:.2f}", f">= {c.goal}", _verdict(c.met),
+        ])  # fmt: skip
+    return _table(headers, rows)
 
 
 # --------------------------------------------------------------------------------------------------------------
@@ -328,8 +346,9 @@ class ProfileRun:
     cases_per_s: float
     goal_s: float | None
     max_examples: int | None
+    runs: int = 1
     plain_cases: int | None = None
-    plain_running_s: float | None = None
+    plain_wall_s: float | None = None
     plain_cases_per_s: float | None = None
     rate_ratio: float | None = None
 
@@ -343,18 +362,33 @@ def _schemathesis_command() -> str:
     return str(local) if local.exists() else (shutil.which("schemathesis") or "schemathesis")
 
 
-def plain_schemathesis(server: Served, *, max_examples: int, seed: int, workdir: Path) -> tuple[int, float]:
-    """(cases generated, engine running time in s) of plain `schemathesis run`, every check on."""
+def plain_schemathesis(*, max_examples: int, seed: int, workdir: Path) -> tuple[int, float]:
+    """(cases generated, wall time in s) of plain `schemathesis run`, every check on, against the
+    same embedded reference server `mmcontract run` starts (same app, same socket set-up)."""
+    from mmcontract.target.embedded import start_embedded
+
+    server = start_embedded()
+    try:
+        return _plain_schemathesis(server.base_url, server.token, max_examples, seed, workdir)
+    finally:
+        server.stop()
+
+
+def _plain_schemathesis(
+    endpoint: str, token: str, max_examples: int, seed: int, workdir: Path
+) -> tuple[int, float]:
     report = workdir / f"plain-{max_examples}.json"
     command = [
-        _schemathesis_command(), "run", str(SPEC_PATH), "--url", server.endpoint,
-        "--header", f"Authorization: Bearer {server.token}", "--checks", "all", "--mode", "all",
+        _schemathesis_command(), "run", str(SPEC_PATH), "--url", endpoint,
+        "--header", f"Authorization: Bearer {token}", "--checks", "all", "--mode", "all",
         "--max-examples", str(max_examples), "--seed", str(seed), "--generation-database", "none",
         "--report", "json", "--report-json-path", str(report), "--no-color",
     ]  # fmt: skip
+    started = time.monotonic()
     subprocess.run(command, capture_output=True, text=True, cwd=workdir, check=False, timeout=3600)
+    wall = time.monotonic() - started  # what a user waits, as for `mmcontract run`
     document = json.loads(report.read_text())
-    return int(document["test_cases"]["generated"]), float(document["running_time"])
+    return int(document["test_cases"]["generated"]), wall
 
 
 def run_profile(profile: str, *, seed: int, workdir: Path) -> tuple[float, int, dict[str, object]]:
@@ -374,65 +408,68 @@ def run_profile(profile: str, *, seed: int, workdir: Path) -> tuple[float, int, 
     return wall, result.returncode, json.loads(summary_path.read_text())
 
 
-def bench_suite(*, profiles: Sequence[str], seed: int, log: bool = True) -> list[ProfileRun]:
+def bench_suite(*, profiles: Sequence[str], seed: int, runs: int, log: bool = True) -> list[ProfileRun]:
+    """Each profile `runs` times, alternating with plain Schemathesis at the same budget; medians."""
     say = print if log else (lambda *a, **k: None)
     results: list[ProfileRun] = []
     with tempfile.TemporaryDirectory(prefix="mmcontract-bench-suite-") as tmp:
         workdir = Path(tmp)
         for profile in profiles:
-            wall, code, summary = run_profile(profile, seed=seed, workdir=workdir)
-            totals = summary["totals"]
-            assert isinstance(totals, dict)
-            cases = int(totals["cases_sent"])
-            max_examples = _profile_max_examples(profile, summary)
-            run = ProfileRun(
-                profile,
-                round(wall, 1),
-                code,
-                cases,
-                round(cases / wall, 1),
-                PROFILE_GOALS_S.get(profile),
-                max_examples,
-            )
-            if max_examples is not None:
-                with served(db=workdir / f"plain-{profile}.db", log_dir=workdir) as server:
-                    plain_cases, plain_s = plain_schemathesis(
-                        server, max_examples=max_examples, seed=seed, workdir=workdir
+            max_examples = _profile_max_examples(profile)
+            suite: list[tuple[float, int, int]] = []  # wall, exit code, cases
+            plain: list[tuple[float, int]] = []  # wall, cases
+            for _ in range(runs):
+                wall, code, summary = run_profile(profile, seed=seed, workdir=workdir)
+                totals = summary["totals"]
+                assert isinstance(totals, dict)
+                suite.append((wall, code, int(totals["cases_sent"])))
+                if max_examples is not None:
+                    plain_cases, plain_wall = plain_schemathesis(
+                        max_examples=max_examples, seed=seed, workdir=workdir
                     )
-                run.plain_cases, run.plain_running_s = plain_cases, round(plain_s, 1)
-                run.plain_cases_per_s = round(plain_cases / plain_s, 1) if plain_s else None
-                if run.plain_cases_per_s:
-                    run.rate_ratio = round(run.cases_per_s / run.plain_cases_per_s, 3)
-            say(_format_profile(run))
+                    plain.append((plain_wall, plain_cases))
+            run = ProfileRun(
+                profile=profile,
+                wall_s=round(statistics.median(w for w, _, _ in suite), 1),
+                exit_code=max(code for _, code, _ in suite),
+                cases=int(statistics.median(c for _, _, c in suite)),
+                cases_per_s=round(statistics.median(c / w for w, _, c in suite), 1),
+                goal_s=PROFILE_GOALS_S.get(profile),
+                max_examples=max_examples,
+                runs=runs,
+            )
+            if plain:
+                run.plain_cases = int(statistics.median(c for _, c in plain))
+                run.plain_wall_s = round(statistics.median(w for w, _ in plain), 1)
+                run.plain_cases_per_s = round(statistics.median(c / w for w, c in plain), 1)
+                run.rate_ratio = round(run.cases_per_s / run.plain_cases_per_s, 3)
+            say(f"  profile {profile}: wall {run.wall_s} s, ratio {run.rate_ratio}")
             results.append(run)
     return results
 
 
-def _profile_max_examples(profile: str, summary: dict[str, object]) -> int | None:
-    """The example budget a profile gives Schemathesis, as the runner defines it."""
-    try:
-        from mmcontract import runner
-    except ImportError:
-        return None
-    profiles = getattr(runner, "PROFILES", {})
-    chosen = profiles.get(profile) if isinstance(profiles, dict) else None
-    value = getattr(chosen, "max_examples", None) if chosen is not None else None
-    if value is None and isinstance(chosen, dict):
-        value = chosen.get("max_examples")
-    return int(value) if value is not None else None
+def _profile_max_examples(profile: str) -> int | None:
+    """The fuzzing budget per operation a profile gives Schemathesis, as the suite defines it."""
+    from mmcontract.target.config import PROFILE_SETTINGS
+
+    chosen = PROFILE_SETTINGS.get(profile)
+    return chosen.max_examples if chosen is not None else None
 
 
-def _format_profile(r: ProfileRun) -> str:
-    verdict = {None: "", True: "ok", False: "MISSED"}[r.met]
-    goal = f"(goal <= {r.goal_s:.0f} s) {verdict}" if r.goal_s is not None else ""
-    line = f"profile {r.profile:<8} wall {r.wall_s:>7.1f} s {goal:<22} exit {r.exit_code}  {r.cases:>6} cases  {r.cases_per_s:>6.1f}/s"
-    if r.plain_cases_per_s is not None:
-        verdict = "ok" if (r.rate_ratio or 0) >= SUITE_RATE_GOAL else "MISSED"
-        line += (
-            f" | plain schemathesis --max-examples {r.max_examples}: {r.plain_cases} cases {r.plain_cases_per_s:.1f}/s"
-            f" | ratio {r.rate_ratio:.2f} (goal >= {SUITE_RATE_GOAL}) {verdict}"
-        )
-    return line
+def suite_table(results: Sequence[ProfileRun]) -> str:
+    headers = ["profile", "runs", "wall s", "goal", "", "exit", "cases", "cases/s"]
+    headers += ["plain --max-examples", "plain cases", "plain cases/s", "ratio", "goal", ""]
+    rows = []
+    for r in results:
+        rate_met = None if r.rate_ratio is None else r.rate_ratio >= SUITE_RATE_GOAL
+        rows.append([
+            r.profile, r.runs, f"{r.wall_s:.1f}", "-" if r.goal_s is None else f"<= {r.goal_s:.0f}", _verdict(r.met),
+            r.exit_code, r.cases, f"{r.cases_per_s:.1f}",
+            r.max_examples if r.max_examples is not None else "-", r.plain_cases if r.plain_cases is not None else "-",
+            "-" if r.plain_cases_per_s is None else f"{r.plain_cases_per_s:.1f}",
+            "-" if r.rate_ratio is None else f"{r.rate_ratio:.2f}", f">= {SUITE_RATE_GOAL}", _verdict(rate_met),
+        ])  # fmt: skip
+    return _table(headers, rows)
 
 
 # --------------------------------------------------------------------------------------------------------------
@@ -447,6 +484,9 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--connections", default="1,8", help="comma-separated connection counts")
     parser.add_argument("--profiles", default="quick,default", help="suite profiles to time, comma-separated")
     parser.add_argument("--seed", type=int, default=1, help="seed for the suite and plain Schemathesis runs")
+    parser.add_argument(
+        "--suite-runs", type=int, default=2, help="runs per profile (and of plain Schemathesis)"
+    )
     parser.add_argument(
         "--json", default=str(REPO_ROOT / "reports" / "bench.json"), help="where to write results"
     )
@@ -474,11 +514,20 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"server: wrk, {args.runs} runs x {args.duration:g} s per measurement, medians")
         results = bench_server(runs=args.runs, duration=args.duration, connections=connections)
         document["server"] = [asdict(r) | {"met": r.met} for r in results]
+        print(server_table(results))
     if args.part in ("suite", "all"):
         profiles = [p.strip() for p in args.profiles.split(",") if p.strip()]
-        print(f"suite: mmcontract run per profile on the embedded server, seed {args.seed}")
-        runs = bench_suite(profiles=profiles, seed=args.seed)
-        document["suite"] = [asdict(r) | {"met": r.met} for r in runs]
+        print(
+            f"suite: mmcontract run per profile on the embedded server, then plain schemathesis at the same "
+            f"budget; {args.suite_runs} runs each, medians; seed {args.seed}"
+        )
+        runs = bench_suite(profiles=profiles, seed=args.seed, runs=args.suite_runs)
+        document["suite"] = [
+            asdict(r)
+            | {"met": r.met, "rate_met": None if r.rate_ratio is None else r.rate_ratio >= SUITE_RATE_GOAL}
+            for r in runs
+        ]
+        print(suite_table(runs))
     out = Path(args.json)
     out.parent.mkdir(parents=True, exist_ok=True)
     out.write_text(json.dumps(document, indent=2) + "\n")
