@@ -21,7 +21,20 @@ from mmcontract.errors import SpecError
 
 _LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
-SPEC_PATH: Path = Path(__file__).resolve().parent / "data" / "model_management.yaml"
+
+def shipped_path(data_file: Path) -> Path:
+    """The contract behind `data_file`. A checkout without symlink support (git `core.symlinks=false`, e.g. on
+    Windows) turns the link into a short text file holding the relative target: follow it by hand."""
+    if data_file.is_file() and not data_file.is_symlink() and data_file.stat().st_size < 256:
+        target = (
+            data_file.parent / data_file.read_text(encoding="utf-8", errors="replace").strip()
+        ).resolve()
+        if target.is_file():
+            return target
+    return data_file
+
+
+SPEC_PATH: Path = shipped_path(Path(__file__).resolve().parent / "data" / "model_management.yaml")
 
 
 def load_spec(path: Path | str | None = None) -> dict[str, Any]:

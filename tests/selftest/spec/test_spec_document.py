@@ -13,7 +13,7 @@ from openapi_spec_validator import validate
 from openapi_spec_validator.validation.exceptions import OpenAPIValidationError
 
 from mmcontract.errors import SpecError
-from mmcontract.spec import SPEC_PATH, load_spec, spec_hash
+from mmcontract.spec import SPEC_PATH, load_spec, shipped_path, spec_hash
 
 REPO = Path(__file__).resolve().parents[3]
 REPO_SPEC = REPO / "openapi" / "model_management.yaml"
@@ -37,6 +37,17 @@ def test_spec_path_ships_the_repository_file():
     assert SPEC_PATH.parent.name == "data"
     if REPO_SPEC.exists():  # a source checkout (editable install): the shipped file is the edited one
         assert SPEC_PATH.read_bytes() == REPO_SPEC.read_bytes()
+
+
+def test_a_symlink_checked_out_as_text_is_followed(tmp_path):
+    (tmp_path / "openapi").mkdir()
+    contract = tmp_path / "openapi" / "model_management.yaml"
+    contract.write_text("openapi: 3.1.0\npaths: {}\n")
+    stub = tmp_path / "pkg" / "data" / "model_management.yaml"
+    stub.parent.mkdir(parents=True)
+    stub.write_text("../../openapi/model_management.yaml")  # what git writes with core.symlinks=false
+    assert shipped_path(stub) == contract.resolve()
+    assert shipped_path(contract) == contract  # a real contract file is used as it is
 
 
 def test_spec_hash_is_the_sha256_of_the_file():
