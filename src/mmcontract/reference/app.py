@@ -21,7 +21,6 @@ from typing import Any
 from urllib.parse import urlencode
 
 from starlette.applications import Starlette
-from starlette.routing import Route
 
 from mmcontract.reference import queries
 from mmcontract.reference.documents import build_package_doc, build_target, capability_list
@@ -798,7 +797,10 @@ def create_app(
     extra = [leaderboard_model(model_id) for model_id in leaderboard_model_ids]
     store.load_seed(build_seed(with_registry=seed), extra)
     api = ReferenceApi(store, token, fault)
-    app = Starlette(routes=[Route("/{path:path}", endpoint=api)])
+    # Every request goes to the API's own router: Starlette's path patterns ('.' does not match a newline)
+    # would answer a percent-encoded %0A in an id with a text/plain 404.
+    app = Starlette()
+    app.router.default = api
     app.state.api = api
     app.state.store = store
     return app

@@ -392,3 +392,11 @@ def test_unknown_ids_get_404_json(api: Api, method: str, path: str) -> None:
     response = api.request(method, path, json={"name": "x", "operation": "updateRoles", "roles": []})
     assert response.status_code == 404, response.text
     assert response.headers["content-type"] == "application/json" and response.json()["message"]
+
+
+@pytest.mark.parametrize("segment", ["%0A", "a%0Ab", "%0D%0A", "%09"])
+def test_control_characters_in_ids_get_json_404(api: Api, segment: str) -> None:
+    for path in (f"/modelPackages/{segment}/capabilities/", f"/registeredModels/{segment}/"):
+        response = api.get(path)
+        assert response.status_code == 404
+        assert response.headers["content-type"] == "application/json"
