@@ -647,9 +647,11 @@ class ReferenceApi:
         doc = self.store.update_registered_model(
             rm_id, changes, CALLER, persist=self.fault != "write-patch-not-persisted"
         )
-        if doc is None:
-            self._require_rm(rm_id)
-        return Reply(200, self._rm_docs([doc or ""])[0].encode())
+        if doc is None:  # archived-and-gone cannot happen (nothing deletes rows), but never answer 200 empty
+            raise ApiError(
+                404, f"Registered model {rm_id[:64]!r} not found", {"registeredModelId": "unknown id"}
+            )
+        return Reply(200, self._rm_docs([doc])[0].encode())
 
     async def delete_registered_model(self, req: Req) -> Reply:
         rm_id = req.args[0]

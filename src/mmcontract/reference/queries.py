@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from mmcontract.reference.params import Query
+from mmcontract.reference.params import ApiError, Query
 
 BUILD_STATUSES = ("inProgress", "complete", "failed")
 STAGES = ("Registered", "Development", "Staging", "Production", "Archived")
@@ -255,8 +255,6 @@ def features(q: Query, package_id: str, *, fault: str | None) -> tuple[Clauses, 
     names = ("includeNonPredictionFeatures", "forSegmentedAnalysis")
     include_all = q.boolean(names[0])
     if include_all and fault == "reject-valid-capital-true" and q.raw(names[0]) == "True":
-        from mmcontract.reference.params import ApiError
-
         raise ApiError(422, f"Invalid query parameter {names[0]!r}", {names[0]: "'True' is not accepted"})
     if not include_all:
         clauses.add("for_prediction = 1")

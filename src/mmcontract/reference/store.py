@@ -17,10 +17,16 @@ import threading
 import time
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
+from datetime import datetime
 from typing import Any
 
-from mmcontract.reference.documents import FORMATS_BY_EXECUTION_TYPE, iso, user_meta
-from mmcontract.reference.seed import SeedData
+from mmcontract.reference.documents import (
+    FORMATS_BY_EXECUTION_TYPE,
+    build_registered_model_doc,
+    iso,
+    user_meta,
+)
+from mmcontract.reference.seed import KIND_PACKAGE, KIND_RM, SeedData
 
 SCHEMA_VERSION = "1"
 
@@ -79,8 +85,6 @@ def dumps(doc: Any) -> str:
 
 
 def parse_ts(text: str) -> float:
-    from datetime import datetime
-
     return datetime.fromisoformat(text.replace("Z", "+00:00")).timestamp()
 
 
@@ -375,11 +379,10 @@ class Store:
                 )
             return text
 
-    def archive_package(self, package_id: str) -> bool:
+    def archive_package(self, package_id: str) -> None:
+        """Archive one package (a no-op when it is archived already)."""
         with self.write() as db:
-            return self._archive_packages(db, "id=?", (package_id,)) > 0 or bool(
-                db.execute("SELECT 1 FROM packages WHERE id=?", (package_id,)).fetchone()
-            )
+            self._archive_packages(db, "id=?", (package_id,))
 
     @staticmethod
     def _archive_packages(db: sqlite3.Connection, where: str, params: Sequence[Any]) -> int:
@@ -434,9 +437,6 @@ class Store:
         `build_doc(package_id, rm_id, version, created_ts)` returns the package document. Returns
         (package document, "") or (None, reason) when `rm_id` is unknown, archived or has another target.
         """
-        from mmcontract.reference.documents import build_registered_model_doc
-        from mmcontract.reference.seed import KIND_PACKAGE, KIND_RM
-
         with self.write() as db:
             now = time.time()
             if rm_id is not None:
