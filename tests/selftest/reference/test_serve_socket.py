@@ -143,6 +143,19 @@ def test_bad_usage_is_one_line_and_exit_2(args: tuple[str, ...], message: str) -
     assert len(result.stderr.strip().splitlines()) == 1
 
 
+@pytest.mark.parametrize("kind", ["not-sqlite", "directory"])
+def test_an_unusable_database_file_is_one_line_and_exit_2(tmp_path: Path, kind: str) -> None:
+    path = tmp_path / "db"
+    if kind == "directory":
+        path.mkdir()
+    else:
+        path.write_text("this is not a database\n" * 100)
+    result = _run("--db", str(path), "--port", "0")
+    assert result.returncode == 2
+    assert "cannot open database" in result.stderr and "Traceback" not in result.stderr
+    assert len(result.stderr.strip().splitlines()) == 1
+
+
 def test_port_in_use_is_one_line_and_exit_2(tmp_path: Path) -> None:
     with serving("--db", ":memory:") as (url, _):
         port = url.split(":")[2].split("/")[0]
