@@ -19,6 +19,7 @@ only when that node carries an `x-doc-gap` entry with `aspect: A` (ARCHITECTURE.
 | property type / nullability / format / required / enum / bounds (also of array items) | type, nullable, format, required, enum, bounds | the property |
 | default stated in words ("defaults to 0")             | default    | the parameter / the property         |
 | a value in a schema's example (when the spec gives one) | other    | the schema                           |
+| a description (operation, parameter, response, schema, property): the spec's contains it | other | that node |
 | anything the spec has and the page does not (also the definition of a schema the page names but does not define) | added | the added node |
 
 A node reached through `$ref` is the pair (referring node, referred node) and an entry on either counts,
@@ -74,6 +75,7 @@ CATEGORIES = (
     "defaults",
     "deprecations",
     "examples",
+    "descriptions",
     "lost enum tables",
     "spec additions",
 )
@@ -348,6 +350,7 @@ class _Comparer:
             op.deprecated == spec_deprecated,
         )
         self.count("operations", status)
+        self._text(op.key, node, op.description)
         self._parameters(op, node)
         self._request_body(op, node)
         self._responses(op, node)
@@ -427,6 +430,7 @@ class _Comparer:
         schema_raw = node.value.get("schema")
         self._default(where, node.pointers, param.type, param.default, schema_raw)
         self._deprecated(where, node.pointers, param.description, node.value)
+        self._text(where, node, param.description)
         # The parameter table has no Restrictions column: any bound in the spec is the spec's own.
         for key, value in sorted(all_bounds(spec_type).items()):
             self.fact(
@@ -516,6 +520,7 @@ class _Comparer:
                 response.schema == spec_schema,
             )
             self.count("responses", status)
+            self._text(where, spec_response, response.description)
         for status_code, spec_response in spec_responses.items():
             self.added(
                 f"{op.key} response {status_code}", spec_response, "a status the page does not document"
@@ -695,6 +700,7 @@ class _Comparer:
         self._object(name, section.properties, section.variants, node, section.example_only)
         self._required_list(name, section.properties, node)
         self._example_values(name, section, node)
+        self._text(f"schema {name}", node, section.description)
 
     def _example_values(self, name: str, section: SchemaSection, node: Node) -> None:
         """Each value the page's example shows (the scrape kept the scalars, lost array items) is the
@@ -795,6 +801,7 @@ class _Comparer:
         self._enum(where, pointers, prop.type, prop.enum, prop.enum_lost, spec_type)
         self._default(where, pointers, prop.type, prop.default, node.value)
         self._deprecated(where, pointers, prop.description, node.value)
+        self._text(where, node, prop.description)
         page_bounds = dict(prop.restrictions)
         spec_bounds = all_bounds(spec_type)
         for key in sorted(set(page_bounds) | set(spec_bounds)):
@@ -908,6 +915,25 @@ class _Comparer:
             equal = has_default and _typed(literal) == _typed(spec_default)
         spec_value = f"default {show(spec_default)}" if has_default else "no default"
         self.fact("defaults", where, "default", pointers, page_value, spec_value, equal)
+
+    def _text(self, where: str, node: Node, page_text: str) -> None:
+        """The page's description survives in the spec's (which may add to it, never drop or reword it)."""
+        wanted = " ".join(page_text.split())
+        if not wanted:
+            return
+        raw = node.value if isinstance(node.value, dict) else {}
+        have = " ".join(str(raw.get("description") or "").split())
+        shown = wanted if len(wanted) <= 70 else wanted[:67] + "..."
+        self.fact(
+            "descriptions",
+            f"{where} description",
+            "other",
+            node.pointers,
+            repr(shown),
+            "contains it" if wanted in have else "does not contain it",
+            wanted in have,
+            conclusive=False,
+        )
 
     def _deprecated(self, where: str, pointers: tuple[str, ...], description: str, raw: Any) -> None:
         page = is_deprecated(description)

@@ -34,6 +34,7 @@ def test_the_matching_spec_has_no_difference():
     assert result.counts["lost enum tables"].excused == 1
     assert result.counts["defaults"].matched == 2
     assert result.counts["examples"].matched == 4
+    assert result.counts["descriptions"].matched == 22
     assert result.stale == [] and result.unchecked == []
 
 
@@ -281,6 +282,13 @@ MUTATIONS: list[tuple[str, Mutation, str, str]] = [
         THING,
     ),
     (
+        "description reworded",
+        lambda s: _prop(s, "Thing", "url").update(description="Its address."),
+        "other",
+        f"{THING}/properties/url",
+    ),
+    ("description dropped", lambda s: node_at(s, LIST).pop("description"), "other", LIST),
+    (
         "default changed",
         lambda s: _param(s, "offset")["schema"].update(default=1),
         "default",
@@ -491,3 +499,9 @@ def test_an_other_record_on_a_schema_is_never_stale_for_matching_examples():
     spec["components"]["schemas"]["Thing"]["examples"][0]["kind"] = "beta"
     result = run(spec)
     assert result.ok and result.unchecked == [] and result.stale == []
+
+
+def test_a_description_may_add_to_the_pages_text():
+    spec = matching_spec()
+    _prop(spec, "Thing", "url")["description"] = "Where the thing lives. Absolute, on the API host."
+    assert run(spec).ok
