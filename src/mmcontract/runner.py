@@ -272,7 +272,10 @@ def _run_pytest(target: TargetConfig, suite: Path, results: Path, options: RunOp
             )
         except OSError as exc:
             return [f"cannot start pytest: {exc}"]
-        relay = threading.Thread(target=_relay, args=(process, target.token, options.quiet), daemon=True)
+        stderr_tail: list[str] = []
+        relay = threading.Thread(
+            target=_relay, args=(process, target.token, options.quiet, stderr_tail), daemon=True
+        )
         relay.start()
         try:
             code = process.wait()
@@ -288,18 +291,21 @@ def _run_pytest(target: TargetConfig, suite: Path, results: Path, options: RunOp
     if code == 2:
         raise KeyboardInterrupt
     tail = strip_secret(log.read_text("utf-8", "replace"), target.token) or ""
-    last = [line for line in tail.splitlines() if line.strip()][-1:] or ["no output"]
+    last = [line for line in tail.splitlines() + stderr_tail if line.strip()][-1:] or ["no output"]
     meaning = {3: "internal error", 4: "usage error", 5: "no contract test was collected"}.get(
         code, f"exit {code}"
     )
     return [f"the suite could not run (pytest {meaning}): {last[0][:300]}"]
 
 
-def _relay(process: subprocess.Popen[bytes], token: str, quiet: bool) -> None:
-    """Progress lines from the child's stderr to ours, with the token stripped (it is never in them anyway)."""
+def _relay(process: subprocess.Popen[bytes], token: str, quiet: bool, tail: list[str]) -> None:
+    """Progress lines from the child's stderr to ours, with the token stripped (it is never in them anyway);
+    the last lines are kept for the error message when the child fails."""
     assert process.stderr is not None
     for raw in process.stderr:
         line = strip_secret(raw.decode("utf-8", "replace"), token) or ""
+        tail.append(line.rstrip("\r\n"))
+        del tail[:-20]
         if not quiet:
             sys.stderr.write(line)
             sys.stderr.flush()

@@ -528,6 +528,21 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
         write_reports_guarded(result, Path(report_dir))
 
 
+def pytest_ignore_collect(collection_path: Path, config: pytest.Config) -> bool | None:
+    """With --mm-check (fault proofs), do not even import the contract modules it cannot select: building
+    the Schemathesis tests walks every operation's boundaries, which is wasted on a semantic proof."""
+    checks = config.getoption("mm_check", None) or []
+    name = collection_path.name
+    if not checks or not name.startswith("test_") or collection_path.parent.name != "contract":
+        return None
+    schemathesis_module = name.startswith(("test_schemathesis", "test_stateful"))
+    if not any(code.startswith("ST") for code in checks) and schemathesis_module:
+        return True
+    if all(code.startswith("ST") for code in checks) and name.startswith("test_semantics_"):
+        return True
+    return None
+
+
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
     """Internal selection, used by the fault proofs to keep each run small:
     --mm-operation: only contract tests of those operations; --mm-check: only tests of those check codes (a
