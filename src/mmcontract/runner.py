@@ -255,8 +255,7 @@ def _run_pytest(target: TargetConfig, suite: Path, results: Path, options: RunOp
         f"--mm-results={results}",
         *target.pytest_args(),
     ]
-    if options.workers > 1:
-        argv += ["-n", str(options.workers)]
+    argv += ["-n", str(options.workers)] if options.workers > 1 else ["-p", "no:xdist"]
     env = {**os.environ, ENV_TOKEN: target.token, "MMCONTRACT_PROGRESS": "0" if options.quiet else "1"}
     env.pop(ENV_ENDPOINT, None)
     env.setdefault("PYTHONHASHSEED", "0")

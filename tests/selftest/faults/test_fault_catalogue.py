@@ -22,6 +22,8 @@ from mmcontract.reference.faults import BY_NAME
 from mmcontract.report.model import RunResult
 from mmcontract.runner import RunOptions, run
 
+pytestmark = pytest.mark.slow
+
 SEED = 20261127
 CLEAN = "(none)"
 
