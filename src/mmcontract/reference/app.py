@@ -154,7 +154,7 @@ Handler = Callable[[Req], Awaitable[Reply]]
 
 
 class ReferenceApi:
-    """The ASGI application behind the Starlette route; one instance per server."""
+    """The ASGI application every request reaches (the Starlette router's default); one per server."""
 
     def __init__(self, store: Store, token: str, fault: str | None) -> None:
         self.store = store
