@@ -36,6 +36,13 @@ MAX_EXAMPLES = max(1, math.ceil(CASES / CASES_PER_EXAMPLE))
 
 # Plain Schemathesis, every check on, configured only where the page leaves the answer to the server (each with
 # its reason); nothing here turns a check off for an operation the page does say something about.
+#
+# One check is excluded on the command line (a config file cannot switch off what `--checks all` switches on):
+# use_after_free. The page: DELETE "Permanently archive a registered model and all of its versions". An archived
+# model stays readable with isArchived true (the official client reads it back), so "deleted resource still
+# available" is no finding; the suite checks the archive itself (MM402). DELETE of a registered model is the
+# contract's only DELETE, so that is the check's whole scope.
+EXCLUDED_CHECKS = "use_after_free"
 CONFIG = """
 [generation]
 # The page is silent on undeclared query parameters. DataRobot, like the reference server, ignores them (the
@@ -47,14 +54,6 @@ allow-extra-parameters = false
 include-operation-id = "updateRegisteredModelSharedRoles"
 # The page: 422 "One of the users in the request does not exist". A schema-valid grant names a random user.
 checks.positive_data_acceptance.expected-statuses = ["2xx", "401", "403", "404", "409", "422"]
-
-[checks.use_after_free]
-# The page: DELETE "Permanently archive a registered model and all of its versions". An archived model stays
-# readable with isArchived true (the official client reads it back), so "deleted resource still available" is
-# no finding for a registered model; the suite checks the archive itself (MM402). DELETE of a registered model
-# is the contract's only DELETE, so this is the check's whole scope. (Global: a per-operation setting on the
-# registered model's paths did not stop it in the stateful phase of Schemathesis 4.32.)
-enabled = false
 """
 
 
@@ -85,7 +84,7 @@ def test_reference_server_passes_plain_schemathesis_with_every_check(tmp_path: P
             _schemathesis(), "--config-file", str(config), "run", str(SPEC_PATH),
             "--url", server.endpoint,
             "--header", f"Authorization: Bearer {server.token}",
-            "--checks", "all",
+            "--checks", "all", "--exclude-checks", EXCLUDED_CHECKS,
             "--mode", "all",
             "--max-examples", str(MAX_EXAMPLES),
             "--seed", str(SEED),
