@@ -78,6 +78,7 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Served]:
     served = start_server(db=":memory:", args=args, log_dir=tmp)
     yield served
     stop_server(served)
+    assert served.token not in served.log_path.read_text(errors="replace"), "the server logged its token"
 
 
 @pytest.fixture(scope="module")
