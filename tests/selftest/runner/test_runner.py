@@ -170,3 +170,52 @@ def test_the_same_seed_sends_the_same_cases() -> None:
     first, second = requests_of_one_run(), requests_of_one_run()
     assert len(first) > 5
     assert first == second
+
+
+def _existing_ids(server: EmbeddedServer) -> set[str]:
+    import httpx
+
+    ids: set[str] = set()
+    with httpx.Client(
+        base_url=server.base_url + "/", headers={"Authorization": f"Bearer {server.token}"}
+    ) as api:
+        for path in ("registeredModels/", "modelPackages/"):
+            offset = 0
+            while True:
+                data = api.get(path, params={"offset": offset, "limit": 100}).json()["data"]
+                ids.update(item["id"] for item in data)
+                if len(data) < 100:
+                    break
+                offset += 100
+    return ids
+
+
+def test_writes_reach_only_resources_the_run_created(
+    recorded_server: tuple[EmbeddedServer, RequestRecorder],
+) -> None:
+    """With --allow-writes, Schemathesis (including the state machine, whose linked ids come from real
+    responses) writes to nothing that existed before the run."""
+    server, recorder = recorded_server
+    before = _existing_ids(server)
+    result = run(
+        RunOptions(
+            endpoint=server.base_url,
+            token=server.token,
+            allow_writes=True,
+            leaderboard_model_id=server.leaderboard_model_id,
+            profile="default",
+            seed=13,
+            checks=("ST302",),  # the Schemathesis and stateful tests only
+            report_dir=None,
+            quiet=True,
+        )
+    )
+    assert not result.errors, result.errors
+    writes = [
+        (method, path)
+        for method, path, _ in recorder.requests
+        if method in {"POST", "PATCH", "DELETE", "PUT"}
+    ]
+    assert len(writes) > 50
+    touched = [(method, path) for method, path in writes if any(f"/{i}/" in path for i in before)]
+    assert touched == []
