@@ -149,6 +149,20 @@ def _validate(options: RunOptions) -> None:
         raise UsageError("--baseline-update needs --baseline FILE")
     if options.fault and (options.endpoint or os.environ.get(ENV_ENDPOINT)):
         raise UsageError("--fault applies to the embedded reference server only (give no --endpoint)")
+    if options.baseline and not (options.baseline_update and not Path(options.baseline).exists()):
+        from mmcontract.report.baseline import load_baseline
+
+        load_baseline(
+            Path(options.baseline)
+        )  # a missing or malformed baseline stops the run before it starts
+    if options.report_dir:
+        directory = Path(options.report_dir)
+        try:
+            directory.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            raise UsageError(f"cannot create --report-dir {directory}: {exc.strerror or exc}") from None
+        if not os.access(directory, os.W_OK):
+            raise UsageError(f"--report-dir {directory} is not writable")
     if options.fault:
         from mmcontract.reference.faults import BY_NAME
 

@@ -106,6 +106,8 @@ def test_refused_token_exits_2_with_one_line(recorded_server: tuple[EmbeddedServ
         ("--baseline-update",),
         ("--fault", "no-such-fault"),
         ("--request-timeout", "ten"),
+        ("--report-dir", "/proc/mmcontract-reports"),
+        ("--baseline", "/nonexistent/baseline.yaml"),
     ],
 )
 def test_bad_options_exit_2_with_one_line(args: tuple[str, ...]) -> None:
@@ -219,3 +221,27 @@ def test_writes_reach_only_resources_the_run_created(
     assert len(writes) > 50
     touched = [(method, path) for method, path in writes if any(f"/{i}/" in path for i in before)]
     assert touched == []
+
+
+def test_a_baseline_accepts_known_deviations_and_only_new_ones_fail(tmp_path: Path) -> None:
+    baseline = tmp_path / "baseline.yaml"
+    common = (
+        "--profile",
+        "quick",
+        "--seed",
+        "3",
+        "--report-dir",
+        str(tmp_path / "reports"),
+        "--check",
+        "ST103",
+    )
+    known = ("--fault", "status-missing-410", "--operation", RM_GET)
+    first = _cli(*common, *known, "--baseline", str(baseline), "--baseline-update")
+    assert first.returncode == 0, first.stdout + first.stderr  # recorded, so known
+    assert "ST103" in baseline.read_text()
+    again = _cli(*common, *known, "--baseline", str(baseline))
+    assert again.returncode == 0, again.stdout + again.stderr
+    assert "known" in again.stdout
+    other = _cli(*common, "--fault", "status-create-200", "--operation", "POST /modelPackages/fromLeaderboard/",
+                 "--baseline", str(baseline))  # fmt: skip
+    assert other.returncode == 1, other.stdout + other.stderr  # a new deviation still fails the run
