@@ -17,8 +17,7 @@ import pytest
 
 from mmcontract.bench import served
 
-# About 30 s on a shared 2-core machine: every acknowledged PATCH is an fsync-ed SQLite commit.
-pytestmark = [pytest.mark.socket, pytest.mark.slow]
+pytestmark = pytest.mark.socket
 
 PATCHES_PER_WRITER = 500
 
