@@ -281,8 +281,7 @@ class _Comparer:
                 self.result.differences.append(diff)
                 status = "differing"
         if category is not None:
-            count = self.result.counts[category]
-            setattr(count, status, getattr(count, status) + 1)
+            self.count(category, status)
         return status
 
     def added(self, location: str, node: Node, what: str, page: str = "silent") -> None:
