@@ -344,6 +344,9 @@ def _print_summary(result: RunResult, tally: object, written: list[Path]) -> Non
         f"tests: {getattr(t, 'passed', 0)} passed, {getattr(t, 'failed', 0)} failed, "
         f"{getattr(t, 'skipped', 0)} skipped"
     )
+    unreached = [c.operation for c in result.coverage if c.cases_sent and not c.cases_2xx]
+    if unreached:
+        print(f"  no request reached a 2xx on: {', '.join(unreached)}")
     for failure in result.failures[:MAX_LISTED_FAILURES]:
         mark = "known" if failure.known else "FAIL "
         first = failure.message.splitlines()[0] if failure.message else ""

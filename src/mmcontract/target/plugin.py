@@ -120,11 +120,21 @@ class _SessionState:
         self.timed_out: set[str] = set()
         self.discovering = False  # Schemathesis tests stopped by a request timeout
         results = config.getoption("mm_results", None)
-        self._own_results_dir = results is None
-        self.results_dir = Path(results) if results else Path(tempfile.mkdtemp(prefix="mmcontract-results-"))
-        worker = os.environ.get("PYTEST_XDIST_WORKER", "main")
-        self.results_file = self.results_dir / f"{RESULTS_FILE_PREFIX}{worker}-{os.getpid()}.jsonl"
+        self._results_dir = (
+            Path(results) if results else None
+        )  # made on first use (most sessions never write)
         self.is_worker = hasattr(config, "workerinput")
+
+    @property
+    def results_dir(self) -> Path:
+        if self._results_dir is None:
+            self._results_dir = Path(tempfile.mkdtemp(prefix="mmcontract-results-"))
+        return self._results_dir
+
+    @property
+    def results_file(self) -> Path:
+        worker = os.environ.get("PYTEST_XDIST_WORKER", "main")
+        return self.results_dir / f"{RESULTS_FILE_PREFIX}{worker}-{os.getpid()}.jsonl"
 
     @property
     def target(self) -> TargetConfig:
@@ -190,8 +200,10 @@ class _SessionState:
             fh.write(line + "\n")
 
     def close(self) -> None:
+        """Write the request counts and stop the embedded server; safe to call twice."""
         if self.counts:
             self.write({"kind": "coverage", "counts": {op: list(c) for op, c in self.counts.items()}})
+            self.counts.clear()
         if self._embedded is not None:
             self._embedded.stop()
             self._embedded = None

@@ -162,6 +162,8 @@ def build_result(
             if (failure.operation, failure.family) not in cells:
                 cells[(failure.operation, failure.family)] = _Cell(failed=1, failures=1)
 
+    if target.operations:  # a restricted run reports only what it was asked to test
+        all_ops = [op for op in all_ops if op in target.operations]
     verdicts: list[Verdict] = []
     ordered_ops = all_ops + sorted({op for op, _ in cells} - set(all_ops))
     for op in ordered_ops:
@@ -182,7 +184,7 @@ def build_result(
             verdicts.append(Verdict(op, fam, status, cases=cell.cases, failures=cell.failures))
 
     coverage = [Coverage(op, cases_sent=counts[op][0], cases_2xx=counts[op][1]) for op in all_ops]
-    coverage += [Coverage(op, counts[op][0], counts[op][1]) for op in sorted(set(counts) - set(all_ops))]
+    coverage += [Coverage(op, *counts[op]) for op in sorted(set(counts) - set(all_ops)) if counts[op][0]]
     result = RunResult(
         target=target.base_url,
         spec_path=str(spec.SPEC_PATH),
