@@ -758,6 +758,10 @@ def _expected_actual(failure: Any) -> tuple[str | None, str | None]:
             f"schema at {schema_path}",
             f"{path or '(root)'} = {getattr(failure, 'instance', None)!r}"[:300],
         )
+    if code == "ST101":
+        return "a response below 500", str(status) if status is not None else None
+    if code == "ST112":
+        return "a response within the request timeout", "no response"
     if code in ("ST104", "ST105"):
         documented = getattr(failure, "media_types", None) or getattr(failure, "defined_content_types", None)
         return (", ".join(documented) if documented else None, getattr(failure, "content_type", None))
