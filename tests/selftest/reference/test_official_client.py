@@ -200,7 +200,7 @@ def test_list_walks_every_page_with_search_and_sorting(client: Any, requests_sen
 
 def test_list_filters(client: Any) -> None:
     before = dt.datetime.now(UTC) - dt.timedelta(seconds=5)
-    version = new_model("cc filter subject")
+    version = new_model("cc filter subject", prediction_threshold=0.4)
     target_type = version.target["type"]
     after = dt.datetime.now(UTC) + dt.timedelta(hours=1)
 
@@ -225,6 +225,16 @@ def test_list_filters(client: Any) -> None:
     assert subject not in ids(compatible_with_leaderboard_model_id=UNKNOWN_ID)
     assert subject in ids(imported=False)  # a leaderboard package is not imported; sent as `imported=False`
     assert subject not in ids(imported=True)
+    assert version.build_status
+    assert subject in ids(build_status=version.build_status)
+    assert subject not in ids(build_status="failed" if version.build_status != "failed" else "complete")
+    assert subject in ids(prediction_threshold=0.4)
+    assert subject not in ids(prediction_threshold=0.9)
+    assert subject in ids(compatible_with_model_package_id=version.id)
+    assert subject in ids(
+        compatible_with_model_package_id=version.id, for_challenger=True
+    )  # `forChallenger=True`
+    assert subject not in ids(prediction_environment_id=UNKNOWN_ID)
 
     everything = RegisteredModel.list(filters=RegisteredModelListFilters(target_type=target_type))
     assert everything and all(m.target["type"] == target_type for m in everything)
@@ -268,10 +278,19 @@ def test_versions_list_get_and_filters(client: Any, requests_sent: RequestLog) -
         )
 
     target = first.target
-    same_target = model.list_versions(
-        filters=RegisteredModelVersionsListFilters(target_type=target["type"], target_name=target["name"])
-    )
-    assert len(same_target) == 3
+
+    def numbers(**filters: Any) -> list[int]:
+        found = model.list_versions(filters=RegisteredModelVersionsListFilters(**filters))
+        return sorted(v.registered_model_version for v in found)
+
+    assert numbers(target_type=target["type"], target_name=target["name"]) == [1, 2, 3]
+    assert numbers(target_type="Regression" if target["type"] != "Regression" else "Binary") == []
+    assert numbers(compatible_with_leaderboard_model_id=LEADERBOARD_MODEL_ID) == [1, 2, 3]
+    assert numbers(compatible_with_leaderboard_model_id=UNKNOWN_ID) == []
+    assert numbers(imported=False) == [1, 2, 3]  # sent as `imported=False`
+    assert numbers(imported=True) == []
+    assert numbers(build_status=first.build_status) == [1, 2, 3]
+    assert numbers(tags=["a", "b"]) == [1, 2, 3]  # not on the page: sent as tags=a&tags=b, ignored
     found = model.list_versions(search="cc versions v3")
     assert [v.registered_model_version for v in found] == [3]
 
@@ -302,6 +321,9 @@ def test_deployments_of_a_model_and_of_its_versions(client: Any) -> None:
     )
     labels = [d.label for d in by_label]
     assert labels == sorted(labels)
+    searched = model.list_associated_deployments(search=labels[0].upper())
+    assert labels[0] in [d.label for d in searched]
+    assert all(labels[0].lower() in (d.label or "").lower() for d in searched)
     assert (
         RegisteredModel.get(new_model("cc undeployed").registered_model_id).list_associated_deployments()
         == []
