@@ -457,6 +457,19 @@ class Steering:
 STEERING = Steering()
 
 
+def _model_id_is_valid_part(case: Any) -> bool:
+    """Whether `modelId` is not what a (negative) case negates, so it may be replaced by a real model id."""
+    from schemathesis.core.parameters import ParameterLocation
+
+    meta = case.meta
+    if meta is None or not meta.is_negative_at(ParameterLocation.BODY):
+        return True
+    negated = _negated_parameters(case)
+    if not negated:
+        return False
+    return all(location != "body" or (path and path[0] != "modelId") for location, path, _ in negated)
+
+
 def install_steering() -> None:
     """Register the global `before_call` / `after_call` hooks (once per process)."""
     import schemathesis
@@ -480,10 +493,11 @@ def install_steering() -> None:
             STEERING.leaderboard_model_id
             and case.operation.path.endswith(("/fromLeaderboard/", "/fromLearningModel/"))
             and isinstance(case.body, dict)
-            and not (meta is not None and meta.is_negative_at(ParameterLocation.BODY))
             and isinstance(case.body.get("modelId"), str)
             and zlib.crc32(case.body["modelId"].encode()) % STEER_SHARE != 0
+            and _model_id_is_valid_part(case)
         ):
+            # a real model, so the answer speaks about the rest of the body (e.g. an invalid threshold)
             case.body = {**case.body, "modelId": STEERING.leaderboard_model_id}
 
         if (

@@ -85,12 +85,39 @@ EXPECTED: dict[str, tuple[frozenset[str], tuple[str, ...]]] = {
     "isolation-deployments-any-model": (frozenset({"MM601"}), (VERSION_DEPLOYMENTS,)),
 }
 
+# Faults caught by a semantic check above that Schemathesis's own checks catch too: proof that the contract's
+# leniencies (x-mm-*, server discretion) do not swallow real ST201/ST202/ST401 findings.
+# fault -> (Schemathesis check code, the operation its run is restricted to)
+SCHEMATHESIS_TOO: dict[str, tuple[str, str]] = {
+    "validation-enum-ignored": ("ST201", RM_LIST),
+    "validation-maxlength-ignored": ("ST201", RM_PATCH),
+    "validation-bounds-ignored": ("ST201", MP_CREATE),
+    "reject-valid-sort-desc": ("ST202", RM_LIST),
+    "reject-valid-capital-true": ("ST202", MP_FEATURES),
+    "auth-missing-token-accepted": ("ST401", RM_LIST),
+}
+ALSO = " (schemathesis)"
+
 
 def _run(fault: str, report_dir: Path) -> RunResult:
     """A fault's proof run: only the tests of its expected checks. A semantic check (MM) runs wherever it
     applies (it decides itself which operations it needs); Schemathesis (ST) runs on the listed operations."""
     if fault == CLEAN:
         return run(RunOptions(profile="quick", seed=SEED, report_dir=str(report_dir), quiet=True))
+    if fault.endswith(ALSO):
+        name = fault.removesuffix(ALSO)
+        code, operation = SCHEMATHESIS_TOO[name]
+        return run(
+            RunOptions(
+                profile="quick",
+                seed=SEED,
+                fault=name,
+                checks=(code,),
+                operations=(operation,),
+                report_dir=str(report_dir),
+                quiet=True,
+            )
+        )
     codes, operations = EXPECTED[fault]
     semantic = sorted(code for code in codes if code.startswith("MM"))
     options = RunOptions(
@@ -150,3 +177,14 @@ def test_fault_is_caught(fault: str, fault_runs: dict[str, RunResult]) -> None:
     assert result.exit_code == 1, f"{fault}: exit {result.exit_code}, reported {reported}"
     assert expected & set(reported), f"{fault}: expected one of {sorted(expected)}, reported {reported}"
     assert {f.operation for f in result.failures if f.check in expected} & set(operations)
+
+
+@pytest.mark.parametrize("fault", [f"{name}{ALSO}" for name in sorted(SCHEMATHESIS_TOO)])
+def test_schemathesis_checks_fire_too(fault: str, fault_runs: dict[str, RunResult]) -> None:
+    result = fault_runs[fault]
+    code, operation = SCHEMATHESIS_TOO[fault.removesuffix(ALSO)]
+    assert not result.errors, result.errors
+    assert result.exit_code == 1
+    assert (code, operation) in {(f.check, f.operation) for f in result.failures}, [
+        f.check for f in result.failures
+    ]
