@@ -97,7 +97,9 @@ def _summary(document: dict) -> str:
     return "\n".join(lines)
 
 
-def test_reference_server_passes_plain_schemathesis_with_every_check(tmp_path: Path) -> None:
+def test_reference_server_passes_plain_schemathesis_with_every_check(
+    tmp_path: Path, record_property: pytest.RecordProperty
+) -> None:
     report = tmp_path / "schemathesis-run.json"
     config = tmp_path / "schemathesis.toml"
     config.write_text(CONFIG)
@@ -129,6 +131,8 @@ def test_reference_server_passes_plain_schemathesis_with_every_check(tmp_path: P
     )
     document = json.loads(report.read_text())
     summary = _summary(document)
+    record_property("schemathesis_cases_generated", document["test_cases"]["generated"])
+    print(f"schemathesis: {summary.splitlines()[0]} in {document['running_time']:.0f} s (seed {SEED})")
     assert not document["failures"] and not document["errors"], (
         f"{summary}\n--- schemathesis output (tail) ---\n{result.stdout[-6000:]}\n--- server log ---\n{server_log}"
     )
