@@ -132,13 +132,16 @@ def execute(args: argparse.Namespace) -> int:
 def suite_dir() -> Path:
     configured = os.environ.get(SUITE_ENV)
     candidates = [Path(configured)] if configured else []
+    # A checkout or editable install: the source tree's tests/contract. A wheel: the copy shipped as package
+    # data under mmcontract/suite (a symlink to tests/contract in the source tree, followed at build time).
     candidates.append(Path(mmcontract.__file__).resolve().parents[2] / "tests" / "contract")
+    candidates.append(Path(mmcontract.__file__).resolve().parent / "suite")
     for candidate in candidates:
         if (candidate / "conftest.py").is_file():
             return candidate
     raise UsageError(
-        f"the contract suite (tests/contract) was not found next to the package; run from a source checkout "
-        f"(pip install -e .) or set {SUITE_ENV}"
+        f"the contract suite (tests/contract) was not found next to the package nor shipped in it; "
+        f"reinstall mmcontract or set {SUITE_ENV}"
     )
 
 
@@ -271,7 +274,10 @@ def _run_pytest(target: TargetConfig, suite: Path, results: Path, options: RunOp
     ]
     argv += ["-n", str(options.workers)] if options.workers > 1 else ["-p", "no:xdist"]
     if target.checks and not any(code.startswith("ST") for code in target.checks):
-        argv += ["-p", "no:schemathesis"]  # a semantic-only selection (fault proofs) needs no Schemathesis plugin
+        argv += [
+            "-p",
+            "no:schemathesis",
+        ]  # a semantic-only selection (fault proofs) needs no Schemathesis plugin
     env = {**os.environ, ENV_TOKEN: target.token, "MMCONTRACT_PROGRESS": "0" if options.quiet else "1"}
     env.pop(ENV_ENDPOINT, None)
     env.setdefault("PYTHONHASHSEED", "0")

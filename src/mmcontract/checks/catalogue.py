@@ -45,6 +45,21 @@ _CHECKS = [
     CheckInfo("ST301", "use_after_free", "writes", "Deleted resource is not served as live"),
     CheckInfo("ST302", "ensure_resource_availability", "writes", "Created resource is readable"),
     CheckInfo("ST401", "ignored_auth", "auth", "Authentication is not ignored"),
+    # Further failure codes the same built-in checks raise (one check, several kinds of failure)
+    CheckInfo(
+        "ST102", "not_a_server_error", "server-error", "No 5xx response (with an undocumented Content-Type)"
+    ),
+    CheckInfo("ST105", "content_type_conformance", "content-type", "Content-Type is one the spec documents"),
+    CheckInfo(
+        "ST106", "content_type_conformance", "content-type", "Content-Type is a well-formed media type"
+    ),
+    CheckInfo("ST109", "response_schema_conformance", "schema", "JSON response body is well-formed"),
+    CheckInfo("ST110", "response_schema_conformance", "schema", "Response body can be deserialised"),
+    CheckInfo("ST111", "response_schema_conformance", "schema", "Discriminator value is known"),
+    CheckInfo("ST112", "max_response_time", "server-error", "Response arrives within the request timeout"),
+    CheckInfo("ST205", "allow_header_conformance", "status", "Allow header matches the spec"),
+    CheckInfo("ST402", "object_level_authorization", "auth", "No object-level authorization bypass"),
+    CheckInfo("ST901", "custom_check", "schema", "Custom check passes"),
     # Ours: what a schema cannot say
     CheckInfo("MM101", "page_count", "pagination", "count equals len(data) and is at most limit"),
     CheckInfo("MM102", "page_total_stable", "pagination", "totalCount is stable and matches the walk"),
@@ -73,7 +88,10 @@ _CHECKS = [
 ]
 
 CHECKS: dict[str, CheckInfo] = {c.code: c for c in _CHECKS}
-BY_NAME: dict[str, CheckInfo] = {c.name: c for c in _CHECKS}
+# A check name maps to its primary code (the first listed); CHECKS has every code it can raise.
+BY_NAME: dict[str, CheckInfo] = {}
+for _check in _CHECKS:
+    BY_NAME.setdefault(_check.name, _check)
 
 
 def info(code: str) -> CheckInfo:

@@ -709,26 +709,11 @@ def validate_step(
 
 # ------------------------------------------------------------------------------------------- results
 
-# Schemathesis failure codes not in our catalogue, by the check that raises them
-_EXTRA_FAMILIES = {
-    "ST102": "server-error",
-    "ST105": "content-type",
-    "ST106": "content-type",
-    "ST109": "schema",
-    "ST110": "schema",
-    "ST111": "schema",
-    "ST112": "server-error",
-    "ST205": "status",
-    "ST402": "auth",
-    "ST901": "schema",
-}
 FAMILIES_OF_SCHEMATHESIS_TEST = ("server-error", "status", "content-type", "schema", "validation", "auth")
 
 
 def family_of(code: str) -> str:
-    if code in CHECKS:
-        return CHECKS[code].family
-    return _EXTRA_FAMILIES.get(code, "schema")
+    return CHECKS[code].family if code in CHECKS else "schema"
 
 
 def title_of(code: str, fallback: str = "") -> str:
