@@ -39,7 +39,10 @@ contract: install
 	@DATAROBOT_API_TOKEN="$(TOKEN)" $(BIN)/mmcontract run --profile $(PROFILE) \
 		$(if $(ENDPOINT),--endpoint $(ENDPOINT)) $(ARGS)
 
+# wrk (Debian) drives the server benchmark; installed here when missing and we may (root with apt-get).
 bench: install
+	@command -v wrk >/dev/null 2>&1 || { [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1 && \
+		apt-get update -qq >/dev/null && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq wrk >/dev/null; } || true
 	$(PY) -m mmcontract.bench
 
 clean:
