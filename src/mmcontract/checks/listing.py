@@ -18,7 +18,7 @@ from urllib.parse import urljoin
 
 import httpx
 
-from mmcontract.checks.violation import ContractViolation, NotApplicable
+from mmcontract.checks.violation import ContractViolation, NotApplicable, status_line
 
 Params = dict[str, Any]
 Json = dict[str, Any]
@@ -115,7 +115,7 @@ def request_failed(code: str, response: httpx.Response, what: str, basis: str) -
         f"{what}: HTTP {response.status_code}",
         basis=basis,
         expected="HTTP 200 with a list body",
-        actual=f"HTTP {response.status_code}: {response.text[:200]}",
+        actual=status_line(response),
         response=response,
     )
 

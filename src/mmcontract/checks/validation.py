@@ -16,7 +16,7 @@ from typing import Any
 import httpx
 
 from mmcontract.checks.listing import LIST_OPERATIONS
-from mmcontract.checks.violation import ContractViolation
+from mmcontract.checks.violation import ContractViolation, status_line
 from mmcontract.checks.writes import create_body, discard_created
 
 INVALID_TEXT = "mmcontractNotAValue"
@@ -98,7 +98,7 @@ def check_query_value(client: httpx.Client, path: str, case: QueryCase) -> list[
             f"a documented value was refused: {case.param}={case.value}",
             basis=case.basis,
             expected="HTTP 200",
-            actual=f"HTTP {status}: {response.text[:200]}",
+            actual=status_line(response),
             response=response,
         )
     if not case.valid and not 400 <= status < 500:
@@ -142,7 +142,7 @@ def check_patch_length(
             f"a PATCH with a {field} of exactly {limit} characters (the documented maximum) was refused",
             basis=BASIS_PATCH_LIMITS,
             expected="HTTP 200",
-            actual=f"HTTP {status}: {response.text[:200]}",
+            actual=status_line(response),
             response=response,
         )
     if not valid and not 400 <= status < 500:

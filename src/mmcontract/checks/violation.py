@@ -71,6 +71,12 @@ class NotApplicable(Exception):
     """The target holds nothing this check can look at; the message says what was missing."""
 
 
+def status_line(response: httpx.Response) -> str:
+    """What a server answered, for an Actual line: the status, then the start of the body if it has one."""
+    body = response.text[:200]
+    return f"HTTP {response.status_code}: {body}" if body else f"HTTP {response.status_code}"
+
+
 def curl_for(request: httpx.Request) -> str:
     """A curl command line for `request`, with credential headers replaced by `[Filtered]`."""
     parts = ["curl", "-X", request.method]

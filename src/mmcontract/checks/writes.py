@@ -14,7 +14,7 @@ from typing import Any
 import httpx
 
 from mmcontract.checks.listing import LIST_OPERATIONS, list_params, walk
-from mmcontract.checks.violation import ContractViolation, NotApplicable
+from mmcontract.checks.violation import ContractViolation, NotApplicable, status_line
 
 BASIS_PATCH = 'page: "PATCH /registeredModels/{registeredModelId}/ Update registered model" (200), body name/description'
 BASIS_DELETE = (
@@ -53,7 +53,7 @@ def _expect(response: httpx.Response, statuses: set[int], code: str, what: str, 
             f"{what}: HTTP {response.status_code}",
             basis=basis,
             expected=" or ".join(f"HTTP {s}" for s in sorted(statuses)),
-            actual=f"HTTP {response.status_code}: {response.text[:200]}",
+            actual=status_line(response),
             response=response,
         )
 
@@ -269,7 +269,7 @@ def check_sharing_no_owner(client: httpx.Client, registered_model_id: str) -> li
             "a sharing change that leaves no owner was not refused with 409",
             basis=BASIS_NO_OWNER,
             expected="HTTP 409",
-            actual=f"HTTP {response.status_code}: {response.text[:200]}",
+            actual=status_line(response),
             response=response,
         )
     return []
@@ -287,7 +287,7 @@ def check_sharing_unknown_user(client: httpx.Client, registered_model_id: str) -
             "a grant to a user that does not exist was not refused with 422",
             basis=BASIS_UNKNOWN_USER,
             expected="HTTP 422",
-            actual=f"HTTP {response.status_code}: {response.text[:200]}",
+            actual=status_line(response),
             response=response,
         )
     return []
