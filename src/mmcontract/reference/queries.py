@@ -44,6 +44,21 @@ class Clauses:
     def never(self) -> None:
         self.where.append("0")
 
+    def equal(self, column: str, value: Any) -> None:
+        """`column = value`, when the filter was given."""
+        if value is not None:
+            self.add(f"{column} = ?", value)
+
+    def contains(self, lowered_column: str, search: str | None) -> None:
+        """Case-insensitive substring match on a column that holds lower-cased text, when given."""
+        if search is None:
+            return
+        term = search_term(search)
+        if term is None:
+            self.never()
+        else:
+            self.add(f"instr({lowered_column}, ?) > 0", term)
+
     def sql(self) -> str:
         return " AND ".join(self.where)
 
@@ -62,12 +77,8 @@ def package_filters(q: Query, store: Any, clauses: Clauses, *, prefix: str = "")
 
     `prefix` qualifies columns (`p.`) inside an EXISTS sub-query."""
     c = prefix
-    model_id = q.string("modelId")
-    if model_id is not None:
-        clauses.add(f"{c}model_id = ?", model_id)
-    leaderboard = q.string("compatibleWithLeaderboardModelId")
-    if leaderboard is not None:
-        clauses.add(f"{c}model_id = ?", leaderboard)
+    clauses.equal(f"{c}model_id", q.string("modelId"))
+    clauses.equal(f"{c}model_id", q.string("compatibleWithLeaderboardModelId"))
     for_challenger = q.boolean("forChallenger")
     for name in ("similarTo", "compatibleWithModelPackageId"):
         ref_id = q.string(name)
@@ -103,16 +114,12 @@ def package_filters(q: Query, store: Any, clauses: Clauses, *, prefix: str = "")
                 *(f" {fmt} " for fmt in formats),
             )
     # modelKind is typed "any" on the page with no documented values: accepted and not applied.
-    build_status = q.enum("buildStatus", BUILD_STATUSES)
-    if build_status is not None:
-        clauses.add(f"{c}build_status = ?", build_status)
+    clauses.equal(f"{c}build_status", q.enum("buildStatus", BUILD_STATUSES))
 
 
 def version_only_filters(q: Query, clauses: Clauses, *, prefix: str = "") -> None:
     """stage (registered models and versions)."""
-    stage = q.enum("stage", STAGES)
-    if stage is not None:
-        clauses.add(f"{prefix}stage = ?", stage)
+    clauses.equal(f"{prefix}stage", q.enum("stage", STAGES))
 
 
 def model_packages(q: Query, store: Any, *, fault: str | None) -> tuple[Clauses, str]:
@@ -120,14 +127,9 @@ def model_packages(q: Query, store: Any, *, fault: str | None) -> tuple[Clauses,
     clauses.add("is_archived = 0")  # the page: archived packages are not listed
     package_filters(q, store, clauses)
     search = q.string("search")
-    if search is not None:
-        if fault == "robust-500-non-ascii-search":
-            search.encode("ascii")  # the injected defect: raises UnicodeEncodeError -> 500
-        term = search_term(search)
-        if term is None:
-            clauses.never()
-        else:
-            clauses.add("instr(search_lc, ?) > 0", term)
+    if search is not None and fault == "robust-500-non-ascii-search":
+        search.encode("ascii")  # the injected defect: raises UnicodeEncodeError -> 500
+    clauses.contains("search_lc", search)
     return clauses, "created_ts DESC, seq DESC"
 
 
@@ -136,25 +138,11 @@ def versions(q: Query, store: Any, rm_id: str) -> tuple[Clauses, str]:
     clauses.add("rm_id = ?", rm_id)
     package_filters(q, store, clauses)
     version_only_filters(q, clauses)
-    target_name = q.string("targetName")
-    if target_name is not None:
-        clauses.add("target_name = ?", target_name)
-    target_type = q.string("targetType")
-    if target_type is not None:
-        clauses.add("target_type = ?", target_type)
-    use_case = q.string("useCaseId")
-    if use_case is not None:
-        clauses.add("use_case_id = ?", use_case)
-    created_by = q.string("createdBy")
-    if created_by is not None:
-        clauses.add("created_by = ?", created_by)
-    search = q.string("search")
-    if search is not None:
-        term = search_term(search)
-        if term is None:
-            clauses.never()
-        else:
-            clauses.add("instr(search_lc, ?) > 0", term)
+    clauses.equal("target_name", q.string("targetName"))
+    clauses.equal("target_type", q.string("targetType"))
+    clauses.equal("use_case_id", q.string("useCaseId"))
+    clauses.equal("created_by", q.string("createdBy"))
+    clauses.contains("search_lc", q.string("search"))
     key = q.enum("sortKey", VERSION_SORT_KEYS) or "version"
     order = f"{_VERSION_SORT_COLUMNS[key]} {direction(q.enum('sortDirection', SORT_DIRECTIONS))}, version ASC"
     return clauses, order
@@ -164,15 +152,10 @@ def registered_models(q: Query, store: Any, *, fault: str | None) -> tuple[Claus
     clauses = Clauses()
     clauses.add("is_archived = 0")  # decision: archived (deleted) registered models are not listed
     search = q.string("search")
-    if search is not None:
-        if fault == "filter-search-case-sensitive":
-            clauses.add("instr(name, ?) > 0", search)
-        else:
-            term = search_term(search)
-            if term is None:
-                clauses.never()
-            else:
-                clauses.add("instr(name_lc, ?) > 0", term)
+    if search is not None and fault == "filter-search-case-sensitive":
+        clauses.add("instr(name, ?) > 0", search)
+    else:
+        clauses.contains("name_lc", search)
     drop_offset = fault == "filter-time-offset-ignored"
     for name, column, op in (
         ("createdAtStartTs", "created_ts", ">="),
@@ -183,15 +166,9 @@ def registered_models(q: Query, store: Any, *, fault: str | None) -> tuple[Claus
         ts = q.timestamp(name, drop_offset=drop_offset)
         if ts is not None:
             clauses.add(f"{column} {op} ?", ts)
-    target_name = q.string("targetName")
-    if target_name is not None:
-        clauses.add("target_name = ?", target_name)
-    target_type = q.string("targetType")
-    if target_type is not None:
-        clauses.add("target_type = ?", target_type)
-    created_by = q.string("createdBy")
-    if created_by is not None:
-        clauses.add("created_by = ?", created_by)
+    clauses.equal("target_name", q.string("targetName"))
+    clauses.equal("target_type", q.string("targetType"))
+    clauses.equal("created_by", q.string("createdBy"))
     is_global = q.boolean("isGlobal")
     if is_global is not None:
         if fault == "filter-isglobal-inverted":
@@ -233,17 +210,9 @@ def registered_models(q: Query, store: Any, *, fault: str | None) -> tuple[Claus
 
 def deployments(q: Query, *, rm_id: str | None, package_id: str | None) -> tuple[Clauses, str]:
     clauses = Clauses()
-    if rm_id is not None:
-        clauses.add("rm_id = ?", rm_id)
-    if package_id is not None:
-        clauses.add("package_id = ?", package_id)
-    search = q.string("search")
-    if search is not None:
-        term = search_term(search)
-        if term is None:
-            clauses.never()
-        else:
-            clauses.add("instr(label_lc, ?) > 0", term)
+    clauses.equal("rm_id", rm_id)
+    clauses.equal("package_id", package_id)
+    clauses.contains("label_lc", q.string("search"))
     key = q.enum("sortKey", DEPLOYMENT_SORT_KEYS) or "createdAt"
     order = f"{_DEPLOYMENT_SORT_COLUMNS[key]} {direction(q.enum('sortDirection', SORT_DIRECTIONS))}, seq ASC"
     return clauses, order
@@ -260,13 +229,7 @@ def features(q: Query, package_id: str, *, fault: str | None) -> tuple[Clauses, 
         clauses.add("for_prediction = 1")
     if q.boolean(names[1]):
         clauses.add("segmentable = 1")
-    search = q.string("search")
-    if search is not None:
-        term = search_term(search)
-        if term is None:
-            clauses.never()
-        else:
-            clauses.add("instr(name_lc, ?) > 0", term)
+    clauses.contains("name_lc", q.string("search"))
     order_by = q.enum("orderBy", FEATURE_ORDER)
     if order_by is None or fault == "order-orderby-ignored":
         return clauses, "pos ASC"
@@ -279,13 +242,7 @@ def features(q: Query, package_id: str, *, fault: str | None) -> tuple[Clauses, 
 def shared_roles(q: Query) -> tuple[str, list[Any]]:
     """Extra filters of the sharedRoles lists (recipient id, name, type)."""
     clauses = Clauses()
-    rid = q.string("id")
-    if rid is not None:
-        clauses.add("recipient_id = ?", rid)
-    name = q.string("name")
-    if name is not None:
-        clauses.add("name = ?", name)
-    rtype = q.enum("shareRecipientType", RECIPIENT_TYPES)
-    if rtype is not None:
-        clauses.add("type = ?", rtype)
+    clauses.equal("recipient_id", q.string("id"))
+    clauses.equal("name", q.string("name"))
+    clauses.equal("type", q.enum("shareRecipientType", RECIPIENT_TYPES))
     return clauses.sql(), clauses.params
