@@ -22,7 +22,7 @@ import subprocess
 import sys
 import tempfile
 import threading
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 from pathlib import Path
 
 import mmcontract
@@ -81,8 +81,8 @@ def configure(parser: argparse.ArgumentParser) -> None:
     )
     # internal: the fault proofs run the embedded server with one fault, on the operations that matter
     parser.add_argument("--fault", help=argparse.SUPPRESS)
-    parser.add_argument("--operation", action="append", default=[], help=argparse.SUPPRESS)
-    parser.add_argument("--check", action="append", default=[], help=argparse.SUPPRESS)
+    parser.add_argument("--operation", dest="operations", action="append", default=[], help=argparse.SUPPRESS)
+    parser.add_argument("--check", dest="checks", action="append", default=[], help=argparse.SUPPRESS)
     parser.add_argument("--quiet", action="store_true", help=argparse.SUPPRESS)
 
 
@@ -107,24 +107,9 @@ class RunOptions:
 
 
 def execute(args: argparse.Namespace) -> int:
-    options = RunOptions(
-        endpoint=args.endpoint,
-        token=args.token,
-        token_prefix=args.token_prefix,
-        allow_writes=args.allow_writes,
-        leaderboard_model_id=args.leaderboard_model_id,
-        profile=args.profile,
-        report_dir=args.report_dir,
-        seed=args.seed,
-        workers=args.workers,
-        baseline=args.baseline,
-        baseline_update=args.baseline_update,
-        request_timeout=args.request_timeout,
-        fault=args.fault,
-        operations=tuple(args.operation),
-        checks=tuple(args.check),
-        quiet=args.quiet,
-    )
+    # Every RunOptions field has an option of the same name (dest); lists become tuples.
+    values = {f.name: getattr(args, f.name) for f in fields(RunOptions)}
+    options = RunOptions(**{k: tuple(v) if isinstance(v, list) else v for k, v in values.items()})
     result = run(options)
     return result.exit_code
 
