@@ -12,6 +12,12 @@ from dataclasses import asdict, dataclass, field
 from typing import Any, Literal
 
 VerdictStatus = Literal["passed", "failed", "skipped", "not-run"]
+# The two verdicts (see ARCHITECTURE.md, "Three kinds of statement"): `page` is what the reference page states;
+# `client` is the page plus what the official datarobot client needs beyond it (openapi/overlays/). A run asks
+# for one level; its exit code follows that level, and the other level's findings are still reported.
+Level = Literal["page", "client"]
+LEVELS: tuple[Level, ...] = ("page", "client")
+Outcome = Literal["conformant", "violations", "incomplete", "could-not-run"]
 
 # Values in a message that vary from run to run (generated ids, offsets, counts), blanked in the signature so that
 # a baseline entry matches the same problem found with other data: long hex ids, then free-standing numbers.
@@ -33,6 +39,7 @@ class Failure:
     curl: str | None = None  # token redacted
     response_excerpt: str | None = None
     known: bool = False  # matched a baseline entry: reported, does not fail the run
+    level: Level = "page"  # page: the page's words are broken; client: only the official client breaks
     baseline_reason: str | None = None  # the matching baseline entry's `reason` (set with known)
 
     @property
@@ -77,20 +84,39 @@ class RunResult:
     failures: list[Failure] = field(default_factory=list)
     stale_baseline: list[dict[str, Any]] = field(default_factory=list)  # baseline entries not reproduced
     errors: list[str] = field(default_factory=list)  # could-not-run problems
+    level: Level = "page"  # the level the run was asked to judge at (its exit code follows it)
+    # Why the run could not look at what its profile promises (e.g. "3 operations never reached a 2xx: ...").
+    incomplete: list[str] = field(default_factory=list)
+    require_complete: bool = False  # --require-complete / --min-schema-coverage: incomplete exits 1
+
+    def failures_at(self, level: Level) -> list[Failure]:
+        """Failures that break `level`: a page failure breaks both levels (the client level is the page plus
+        the overlay); a client failure only the client level."""
+        return [f for f in self.failures if level == "client" or f.level == "page"]
 
     @property
     def new_failures(self) -> list[Failure]:
-        return [f for f in self.failures if not f.known]
+        """Failures not in the baseline at the requested level: these fail the run."""
+        return [f for f in self.failures_at(self.level) if not f.known]
+
+    @property
+    def outcome(self) -> Outcome:
+        if self.errors:
+            return "could-not-run"
+        if self.new_failures:
+            return "violations"
+        return "incomplete" if self.incomplete else "conformant"
 
     @property
     def exit_code(self) -> int:
-        if self.errors:
-            return 2
-        return 1 if self.new_failures else 0
+        return {"could-not-run": 2, "violations": 1, "conformant": 0}.get(
+            self.outcome, 1 if self.require_complete else 0
+        )
 
     def to_dict(self) -> dict[str, Any]:
         data = asdict(self)
         for raw, failure in zip(data["failures"], self.failures, strict=True):
             raw["signature"] = failure.signature
         data["exit_code"] = self.exit_code
+        data["outcome"] = self.outcome
         return data
