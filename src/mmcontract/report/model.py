@@ -88,6 +88,9 @@ class RunResult:
     # Why the run could not look at what its profile promises (e.g. "3 operations never reached a 2xx: ...").
     incomplete: list[str] = field(default_factory=list)
     require_complete: bool = False  # --require-complete / --min-schema-coverage: incomplete exits 1
+    # Resources the run created and could not clean up (archive/delete failed or was interrupted), one line each
+    # ("registered model 65f0... (mmcontract-1a2b-...): DELETE answered 500"): every report lists them.
+    leftovers: list[str] = field(default_factory=list)
 
     def failures_at(self, level: Level) -> list[Failure]:
         """Failures that break `level`: a page failure breaks both levels (the client level is the page plus
