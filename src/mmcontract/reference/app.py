@@ -395,10 +395,12 @@ class ReferenceApi:
         reordered = "links-query-order" in self.variants
 
         def link(at: int) -> str:
-            if reordered:  # limit and offset first, then the filters, then defaults made explicit
+            if reordered:  # limit and offset first, then the filters, then the effective default direction
                 names = {k for k, _ in kept}
-                defaults = [(k, v) for k, v in (("sortDirection", "asc"),) if k not in names]
-                pairs = [("limit", str(limit)), ("offset", str(at)), *kept, *defaults]
+                explicit = []
+                if "sortKey" in names and "sortDirection" not in names:
+                    explicit = [("sortDirection", "desc" if "sort-default-desc" in self.variants else "asc")]
+                pairs = [("limit", str(limit)), ("offset", str(at)), *kept, *explicit]
                 return f"{base}?{urlencode(pairs)}"
             return f"{base}?{urlencode([*kept, ('offset', str(at)), ('limit', str(limit))])}"
 

@@ -84,14 +84,14 @@ VARIANTS: tuple[Variant, ...] = (
     ),
     Variant(
         "sort-default-desc",
-        "a sortKey without sortDirection sorts descending",
+        "a list without sortDirection sorts descending (by the given sortKey or the default one)",
         'page: sortDirection "Sort direction" states no default',
     ),
     # links
     Variant(
         "links-query-order",
-        "next/previous put limit and offset first and carry default parameters explicitly"
-        " (e.g. ?limit=100&offset=100&sortDirection=asc&...)",
+        "next/previous put limit and offset first, then the request's parameters, then the default"
+        " sortDirection made explicit when a sortKey came without one (?limit=2&offset=2&sortKey=name&sortDirection=asc)",
         'page: next "URL pointing to the next page" (string,null(uri)) prescribes no query form',
     ),
     Variant(
