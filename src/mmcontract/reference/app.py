@@ -62,6 +62,7 @@ log = logging.getLogger("mmcontract.reference")
 DEV_TOKEN = "mmcontract-dev-token"
 TOKEN_ENV = "MMCONTRACT_SERVE_TOKEN"
 API_PREFIX = "/api/v2/"
+PACKAGES_PATH = API_PREFIX + "modelPackages/"
 # The pinned official client (datarobot 3.20) expects server 2.49 and warns when the server is older.
 VERSION_BODY = b'{"major":2,"minor":49,"versionString":"2.49.0"}'
 MAX_ID_LENGTH = 256
@@ -236,7 +237,7 @@ class ReferenceApi:
             log.exception("unhandled error in %s %s", scope.get("method"), scope.get("path"))
             reply = json_reply(500, {"message": "Internal server error"})
         if self.variants:
-            self._vary(reply)
+            self._vary(reply, scope["path"])
         body = b"" if scope["method"] == "HEAD" else reply.body
         headers = reply.headers
         if reply.status != 204:
@@ -244,10 +245,11 @@ class ReferenceApi:
         await send({"type": "http.response.start", "status": reply.status, "headers": headers})
         await send({"type": "http.response.body", "body": body})
 
-    def _vary(self, reply: Reply) -> None:
+    def _vary(self, reply: Reply, path: str) -> None:
         """The variants that act on every response: error bodies, extra properties and header, UUID ids."""
         variants = self.variants
-        if reply.status == 400 and "bad-query-422" in variants:
+        # GET /modelPackages/ documents 400 "Request invalid": it keeps it
+        if reply.status == 400 and "bad-query-422" in variants and path.rstrip("/") + "/" != PACKAGES_PATH:
             reply.status = 422
         json_body = any(k == b"content-type" and v == b"application/json" for k, v in reply.headers)
         if 400 <= reply.status < 500 and json_body and variants & {"error-body-plain", "error-body-text"}:
@@ -527,7 +529,7 @@ class ReferenceApi:
     # ---- handlers: model packages -------------------------------------------------------------------
     async def list_model_packages(self, req: Req) -> Reply:
         q = req.query
-        offset, limit = q.page()
+        offset, limit = q.page(documented_400=True)
         clauses, order = queries.model_packages(q, self.store, fault=self.fault, variants=self.variants)
         page_limit = None if self.fault == "page-limit-ignored" else limit
         total, docs = self._page("packages", clauses, order, offset, page_limit)

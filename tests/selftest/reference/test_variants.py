@@ -57,7 +57,7 @@ def limit_over_max_rejected(api: Api) -> bool:
 
 
 def limit_over_max_422(api: Api) -> bool:
-    return api.get("/modelPackages/", params={"limit": 100000}).status_code == 422
+    return api.get("/registeredModels/", params={"limit": 100000}).status_code == 422
 
 
 def limit_zero_empty(api: Api) -> bool:
@@ -316,6 +316,13 @@ def test_features_search_stays_case_insensitive(make_api, variants: frozenset[st
     name = api.ok(path)["data"][0]["name"]
     found = [f["name"] for f in api.ok(path, params={"search": name.swapcase()})["data"]]
     assert name in found
+
+
+@pytest.mark.parametrize("variant", ["bad-query-422", "limit-over-max-422"])
+def test_model_packages_keep_their_documented_400(make_api, variant: str) -> None:  # type: ignore[no-untyped-def]
+    api = make_api(variants=frozenset({variant, "limit-over-max-rejected"}))
+    for params in ({"limit": "abc"}, {"limit": 100000}, {"imported": "maybe"}):
+        assert api.get("/modelPackages/", params=params).status_code == 400, params
 
 
 def test_unknown_variant_is_refused() -> None:
