@@ -14,11 +14,13 @@ from collections.abc import Callable
 from typing import Any
 from urllib.parse import parse_qsl, urlsplit
 
+import httpx
 import pytest
 from reference_helpers import TOKEN, Api
 
 from mmcontract.reference.seed import KIND_PACKAGE, KIND_RM, LEADERBOARD_MODEL_IDS, USERS, build_seed, oid
 from mmcontract.reference.variants import BY_NAME, VARIANTS, expand, parse
+from mmcontract.target.embedded import start_embedded
 
 UNKNOWN = "65f0c0ffee0000000000dead"
 SEED = build_seed(with_registry=True)
@@ -394,3 +396,22 @@ def test_combined_variants_walk_consistently(make_api, variants: frozenset[str])
         items = api.walk(path, {**params, "limit": 1})
         keys = [str(sorted(item.items())) for item in items]
         assert len(keys) == total and len(set(keys)) == total, (path, params, len(keys), total)
+
+
+def test_a_fault_comes_on_top_of_variants(make_api) -> None:  # type: ignore[no-untyped-def]
+    api = make_api(fault="schema-bad-enum", variants=frozenset({"uuid-ids", "page-default-20"}))
+    packages = api.ok("/modelPackages/")["data"]
+    assert len(packages) == 20 and all(len(p["id"]) == 36 for p in packages)
+    assert any(p["buildStatus"] == "done" for p in packages)
+
+
+def test_the_embedded_server_takes_variants() -> None:
+    server = start_embedded(variants=frozenset({"uuid-ids", "token-bearer-only"}))
+    try:
+        headers = {"Authorization": f"Bearer {server.token}"}
+        listing = httpx.get(f"{server.base_url}/registeredModels/", headers=headers, timeout=30)
+        assert listing.status_code == 200 and len(listing.json()["data"][0]["id"]) == 36
+        token = {"Authorization": f"Token {server.token}"}
+        assert httpx.get(f"{server.base_url}/registeredModels/", headers=token, timeout=30).status_code == 401
+    finally:
+        server.stop()
