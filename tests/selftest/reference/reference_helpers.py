@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 from typing import Any
+from urllib.parse import urljoin
 
 import httpx
 
@@ -28,6 +29,17 @@ class Api:
         url = path if path.startswith("http") else BASE + path
         return self._loop.run_until_complete(self._client.request(method, url, headers=headers, **kwargs))
 
+    def concurrently(self, *calls: tuple[str, str, dict[str, Any]]) -> list[httpx.Response]:
+        """(method, path, kwargs) requests sent at once (interleaved on the server's event loop)."""
+
+        async def send(method: str, path: str, kwargs: dict[str, Any]) -> httpx.Response:
+            return await self._client.request(method, BASE + path, headers=AUTH, **kwargs)
+
+        async def all_of() -> list[httpx.Response]:
+            return list(await asyncio.gather(*(send(*call) for call in calls)))
+
+        return self._loop.run_until_complete(all_of())
+
     def get(self, path: str, **kwargs: Any) -> httpx.Response:
         return self.request("GET", path, **kwargs)
 
@@ -46,11 +58,11 @@ class Api:
         return self.request("DELETE", path, **kwargs)
 
     def walk(self, path: str, params: dict[str, Any] | None = None) -> list[dict[str, Any]]:
-        """Every item of a list, following `next` as given."""
+        """Every item of a list, following `next` as given (a relative link resolved against the server)."""
         page = self.ok(path, params=params or {})
         items = list(page["data"])
         while page["next"] is not None:
-            page = self.ok(page["next"])
+            page = self.ok(urljoin(BASE, page["next"]))
             items.extend(page["data"])
         return items
 
