@@ -200,3 +200,47 @@ def test_option_typos_suggest_the_closest_option_and_abbreviations_are_refused(
     line = _last_line(proc)
     assert "unrecognized arguments" in line and hint in line
     assert not (tmp_path / "reports").exists()
+
+
+# --- completeness rules, on what a run saw (no run needed) ------------------------------------------------
+
+
+def _sight(
+    coverage: dict[str, tuple[int, int]], lists: dict[str, tuple[int, int]] | None = None, **target: Any
+):
+    from mmcontract.report.model import Coverage
+    from mmcontract.target.config import TargetConfig
+    from mmcontract.target.results import RunSight
+
+    config = TargetConfig(base_url="http://127.0.0.1:9/api/v2", token="x1", **target)
+    return RunSight([Coverage(op, *n) for op, n in coverage.items()], lists or {}, config)
+
+
+PATCH_RM = "PATCH /registeredModels/{registeredModelId}/"
+DELETE_RM = "DELETE /registeredModels/{registeredModelId}/"
+
+
+def test_complete_when_every_operation_reached_a_2xx_and_lists_held_items() -> None:
+    from mmcontract.target.results import incomplete_reasons
+
+    sight = _sight({RM_LIST: (10, 8), RM_GET: (5, 2), PATCH_RM: (0, 0)}, {RM_LIST: (8, 8)})
+    assert incomplete_reasons(sight) == []  # writes off: PATCH was not promised
+
+
+def test_writes_allowed_but_impossible_is_one_reason_naming_the_missing_option() -> None:
+    from mmcontract.target.results import incomplete_reasons
+
+    sight = _sight({RM_LIST: (10, 8), PATCH_RM: (0, 0), DELETE_RM: (3, 0)}, allow_writes=True)
+    assert incomplete_reasons(sight) == [
+        "writes were allowed (--allow-writes) but none of the 2 write operations succeeded: no "
+        "--leaderboard-model-id, so nothing could be created to write to"
+    ]
+
+
+def test_a_check_selection_promises_only_what_it_sent() -> None:
+    from mmcontract.target.results import incomplete_reasons
+
+    sight = _sight({RM_LIST: (10, 8), RM_GET: (0, 0)}, checks=("MM101",))
+    assert incomplete_reasons(sight) == []
+    sight = _sight({RM_LIST: (10, 8), RM_GET: (0, 0)})
+    assert incomplete_reasons(sight) == [f"1 operation never reached a 2xx answer: {RM_GET}"]
