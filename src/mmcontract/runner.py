@@ -22,7 +22,6 @@ or the directory named by MMCONTRACT_SUITE_DIR.
 from __future__ import annotations
 
 import argparse
-import contextlib
 import os
 import random
 import subprocess
@@ -185,8 +184,10 @@ def run(options: RunOptions) -> RunResult:
     try:
         return _run(options, seed)
     except MMContractError as exc:
-        if options.report_dir:
-            _write_could_not_run(options, seed, started, str(exc))
+        written = _write_could_not_run(options, seed, started, str(exc)) if options.report_dir else []
+        if written and not options.quiet:  # the reason itself is the one line on stderr (cli.main)
+            print(f"  reports: {', '.join(str(p) for p in written)}")
+            print(f"result: could not run (exit {exc.exit_code})", flush=True)
         raise
 
 
@@ -196,7 +197,7 @@ def now_iso_safe() -> str:
     return now_iso()
 
 
-def _write_could_not_run(options: RunOptions, seed: int, started: str, reason: str) -> None:
+def _write_could_not_run(options: RunOptions, seed: int, started: str, reason: str) -> list[Path]:
     """Reports for a run that could not run: they say so and why, replacing the previous run's."""
     from mmcontract import spec
     from mmcontract.report import write_reports
@@ -224,8 +225,10 @@ def _write_could_not_run(options: RunOptions, seed: int, started: str, reason: s
         level=getattr(options, "level", "page"),
         require_complete=options.require_complete,
     )
-    with contextlib.suppress(OSError):  # the one-line error on stderr still says why
-        write_reports(result, Path(options.report_dir or DEFAULT_REPORT_DIR))
+    try:
+        return write_reports(result, Path(options.report_dir or DEFAULT_REPORT_DIR))
+    except OSError:
+        return []  # the one-line error on stderr still says why
 
 
 def _run(options: RunOptions, seed: int) -> RunResult:
