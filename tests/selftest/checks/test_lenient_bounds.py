@@ -6,9 +6,9 @@ import httpx
 import pytest
 
 from mmcontract.checks import validation
-from mmcontract.checks.schemathesis_checks import _is_integer, lenience_table
 from mmcontract.checks.violation import ContractViolation
 from mmcontract.spec import load_spec
+from mmcontract.st.lenience import _is_integer, lenience_table
 
 RMS = "GET /registeredModels/"
 
