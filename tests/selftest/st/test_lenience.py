@@ -59,7 +59,10 @@ def test_the_table_reads_the_contract_marks() -> None:
         pytest.param(_negative(RM_LIST, "query", "stage", query={"stage": "Nope"}), False, id="unmarked"),
         pytest.param(
             _negative(
-                SHARE, "body", "role", body={"operation": "updateRoles", "roles": [{"role": "CONSUMER"}]}
+                SHARE,
+                "body",
+                "roles/0/role",
+                body={"operation": "updateRoles", "roles": [{"role": "CONSUMER"}]},
             ),
             True,
             id="lenient body value",
