@@ -149,3 +149,22 @@ def test_nothing_is_sent_when_there_is_nothing_to_excuse(case: Any, response: An
     finally:
         state.close()
     assert target.seen == []
+
+
+@pytest.mark.parametrize(("known", "excused"), [(True, False), (False, True)])
+def test_a_404_excuses_only_where_the_path_id_is_unknown(known: bool, excused: bool) -> None:
+    """One read in four keeps its generated id: then 404 is the right answer to the tamed request (it was
+    well-formed); on an id the run found on the target, a 404 is no excuse."""
+    from mmcontract.st.steering import STEERING
+
+    rm_id = "65f0c0ffee0000000000abcd"
+    case = _case()
+    case.path_parameters = {"registeredModelId": rm_id}
+    state = _state(_Target(404))
+    saved = list(STEERING.registered_model_ids)
+    STEERING.registered_model_ids[:] = [rm_id] if known else []
+    try:
+        assert is_server_discretion(case, _rejected(), QUERY_PARAMS, state.client) is excused
+    finally:
+        STEERING.registered_model_ids[:] = saved
+        state.close()
