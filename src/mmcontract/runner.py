@@ -9,6 +9,11 @@ fresh Schemathesis and Hypothesis state) with the plugin `mmcontract.target.plug
 child's environment, never on a command line. The plugin writes one JSON record per test; they become the
 RunResult that the reports and the exit code come from.
 
+Leave no litter (writes runs): the child records every resource it creates and cleans them up at its end (also
+after Ctrl-C: the runner forwards one SIGINT, and SIGTERM to either process unwinds the same way). When the
+child dies before its clean-up is complete, the runner finishes it from the child's records
+(mmcontract.target.litter); what could not be cleaned is RunResult.leftovers and printed.
+
 Where the suite is: `tests/contract` next to the package's source tree (a checkout or an editable install),
 or the directory named by MMCONTRACT_SUITE_DIR.
 """
@@ -16,18 +21,23 @@ or the directory named by MMCONTRACT_SUITE_DIR.
 from __future__ import annotations
 
 import argparse
+import contextlib
+import json
 import os
 import random
+import signal
 import subprocess
 import sys
 import tempfile
 import threading
+from collections.abc import Iterator
 from dataclasses import dataclass, fields
 from pathlib import Path
 
 import mmcontract
 from mmcontract.errors import EXIT_CANNOT_RUN, EXIT_INTERRUPTED, UsageError
 from mmcontract.report.model import RunResult
+from mmcontract.target import litter
 from mmcontract.target.config import (
     DEFAULT_REQUEST_TIMEOUT,
     ENV_ENDPOINT,
@@ -42,6 +52,7 @@ from mmcontract.target.reproduce import strip_secret
 SUITE_ENV = "MMCONTRACT_SUITE_DIR"
 DEFAULT_REPORT_DIR = "reports"
 MAX_LISTED_FAILURES = 20
+CLEANUP_GRACE = 120.0  # seconds an interrupted child gets to clean up before it is killed
 
 
 def configure(parser: argparse.ArgumentParser) -> None:
@@ -210,7 +221,7 @@ def run(options: RunOptions) -> RunResult:
             f"profile {target.profile}, seed {seed}, writes {'allowed' if target.allow_writes else 'off'}",
         )
         started = now_iso()
-        with tempfile.TemporaryDirectory(prefix="mmcontract-run-") as tmp:
+        with tempfile.TemporaryDirectory(prefix="mmcontract-run-") as tmp, _sigterm_interrupts():
             errors = _run_pytest(target, suite, Path(tmp), options)
             result, tally = build_result(
                 Path(tmp), target, started_at=started, finished_at=now_iso(), errors=errors
@@ -235,8 +246,85 @@ def _say(options: RunOptions, line: str) -> None:
         print(line, flush=True)
 
 
+@contextlib.contextmanager
+def _sigterm_interrupts() -> Iterator[None]:
+    """SIGTERM ends the run as Ctrl-C does (the child is stopped and the clean-up still runs)."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    previous = signal.signal(signal.SIGTERM, _raise_interrupt)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+
+
+def _raise_interrupt(signum: int, frame: object) -> None:
+    raise KeyboardInterrupt
+
+
+def _stop_child(process: subprocess.Popen[bytes]) -> int:
+    """One SIGINT (the child cleans up in its sessionfinish), CLEANUP_GRACE to finish, then kill."""
+    with contextlib.suppress(ProcessLookupError):
+        process.send_signal(signal.SIGINT)
+    try:
+        return process.wait(timeout=CLEANUP_GRACE)
+    except (subprocess.TimeoutExpired, KeyboardInterrupt):  # a second Ctrl-C: do not wait
+        process.kill()
+        return process.wait()
+
+
+def _finish_cleanup(target: TargetConfig, results: Path, run_id: str) -> litter.CleanupReport | None:
+    """Clean what the child recorded and did not clean (it died, or was killed during its clean-up); its
+    record joins the child's, so the RunResult's leftovers come from the last clean-up."""
+    from mmcontract.target.plugin import suite_client
+    from mmcontract.target.results import read_records
+
+    records = read_records(results)
+    last = [r for r in records if r.get("kind") == "cleanup"][-1:]
+    if last and last[0].get("complete"):
+        return None
+    created, cleaned = litter.created_from_records(records)
+    pending = [item for item in created if (item.kind, item.id) not in cleaned]
+    with suite_client(target) as client:
+        report = litter.clean_up(client, pending, litter.name_prefix(run_id))
+    record = strip_secret(json.dumps(report.record()), target.token) or ""
+    (results / f"results-runner-{os.getpid()}.jsonl").write_text(record + "\n", encoding="utf-8")
+    return report
+
+
 def _run_pytest(target: TargetConfig, suite: Path, results: Path, options: RunOptions) -> list[str]:
-    """Run the suite in a child pytest; return could-not-run problems (empty when it ran)."""
+    """Run the suite in a child pytest; return could-not-run problems (empty when it ran). Writes runs end
+    with the clean-up (the child's, finished here when it could not)."""
+    run_id = litter.new_run_id()
+    interrupted = False
+    try:
+        errors = _run_child(target, suite, results, options, run_id)
+    except KeyboardInterrupt:
+        interrupted = True
+        errors = []
+    if target.allow_writes:
+        report = _finish_cleanup(target, results, run_id)
+        if interrupted and report is not None:
+            _say(options, f"  {report.summary()}")
+        if interrupted:
+            for line in _last_leftovers(results):
+                _say(options, f"  left over: {line}")
+    if interrupted:
+        raise KeyboardInterrupt
+    return errors
+
+
+def _last_leftovers(results: Path) -> list[str]:
+    from mmcontract.target.results import read_records
+
+    last = [r for r in read_records(results) if r.get("kind") == "cleanup"][-1:]
+    return [str(line) for line in last[0].get("leftovers") or []] if last else []
+
+
+def _run_child(
+    target: TargetConfig, suite: Path, results: Path, options: RunOptions, run_id: str
+) -> list[str]:
     log = results / "pytest.log"
     argv = [
         sys.executable,
@@ -255,6 +343,7 @@ def _run_pytest(target: TargetConfig, suite: Path, results: Path, options: RunOp
         "-o",
         "addopts=",
         f"--mm-results={results}",
+        f"--mm-run-id={run_id}",
         *target.pytest_args(),
     ]
     argv += ["-n", str(options.workers)] if options.workers > 1 else ["-p", "no:xdist"]
@@ -274,7 +363,7 @@ def _run_pytest(target: TargetConfig, suite: Path, results: Path, options: RunOp
                 stderr=subprocess.PIPE,
                 env=env,
                 cwd=str(suite.parents[1]),
-                start_new_session=False,
+                start_new_session=True,  # a terminal's Ctrl-C reaches the runner only, which forwards one
             )
         except OSError as exc:
             return [f"cannot start pytest: {exc}"]
@@ -286,8 +375,8 @@ def _run_pytest(target: TargetConfig, suite: Path, results: Path, options: RunOp
         try:
             code = process.wait()
         except KeyboardInterrupt:
-            process.terminate()
-            process.wait(timeout=10)
+            _stop_child(process)
+            relay.join(timeout=5)
             raise
         relay.join(timeout=5)
     if code in (0, 1):
@@ -348,6 +437,10 @@ def _print_summary(result: RunResult, tally: object, written: list[Path]) -> Non
         print(f"  ... and {len(result.failures) - MAX_LISTED_FAILURES} more (see the reports)")
     for error in result.errors[:5]:
         print(f"  ERROR {error[:300]}")
+    if getattr(t, "cleanup", None):
+        print(f"  {t.cleanup}")  # type: ignore[attr-defined]
+    for line in result.leftovers:
+        print(f"  left over: {line}")
     if written:
         print(f"  reports: {', '.join(str(p) for p in written)}")
     new = len(result.new_failures)

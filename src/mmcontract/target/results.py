@@ -58,6 +58,7 @@ class Tally:
     skipped: int = 0
     errors: int = 0
     skip_reasons: dict[str, int] = field(default_factory=dict)
+    cleanup: str | None = None  # the clean-up's one-line summary (writes runs)
 
 
 def _clean(text: Any, token: str | None) -> str | None:
@@ -103,6 +104,7 @@ def build_result(
     counts: dict[str, list[int]] = defaultdict(lambda: [0, 0])
     run_errors = list(errors or [])
     tally = Tally()
+    leftovers: list[str] = []
 
     for record in records:
         kind = record.get("kind")
@@ -110,6 +112,12 @@ def build_result(
             for op, (sent, ok) in record.get("counts", {}).items():
                 counts[op][0] += int(sent)
                 counts[op][1] += int(ok)
+            continue
+        if (
+            kind == "cleanup"
+        ):  # the last clean-up (the runner's finishes an interrupted child's) says what is left
+            leftovers = [_clean(line, target.token) or "" for line in record.get("leftovers") or []]
+            tally.cleanup = str(record.get("summary") or "")
             continue
         if kind == "error":
             run_errors.append(f"{record.get('nodeid')}: {record.get('error')}")
@@ -198,6 +206,7 @@ def build_result(
         coverage=coverage,
         failures=failures,
         errors=run_errors,
+        leftovers=leftovers,
     )
     return result, tally
 

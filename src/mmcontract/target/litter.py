@@ -1,0 +1,265 @@
+"""Leave no litter: what a writes run created, and the clean-up at its end.
+
+- Every run has an id; `name_prefix()` (`mmcontract-<run id>-`) starts every name the suite gives a resource
+  it creates (the semantic write checks, `writable_registered_model`, and, through a `before_call` hook,
+  Schemathesis's create bodies), so what a run left behind can be found by listing with `search`.
+- `created_by(...)` says what a create answered: the model package, and the registered model when the request
+  did not name an existing one (`registeredModelId`): a version added to a model the run did not create
+  leaves that model alone. The pytest plugin writes each as a `created` record (one JSON line per resource,
+  per process, in the results directory, so pytest-xdist workers and a runner whose child died share them).
+- `clean_up(...)`: DELETE every created registered model (which archives its versions), archive every created
+  model package, then list both collections with `search=<prefix>` and clean what carries the prefix but was
+  not recorded (a target that answers a create without ids). Nothing else is touched: only recorded ids and
+  names with this run's prefix. What could not be cleaned comes back as one line each: kind, id, name, why.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import secrets
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+import httpx
+
+NAME_PREFIX = "mmcontract-"
+CREATE_PATHS = ("/fromLeaderboard/", "/fromLearningModel/")
+SEARCH_LIMIT = 100
+MAX_SEARCH_PAGES = 50  # a target that ignores `search` is not walked to its end
+Kind = Literal["registered model", "model package"]
+REGISTERED_MODEL: Kind = "registered model"
+MODEL_PACKAGE: Kind = "model package"
+
+_run_id = secrets.token_hex(4)
+
+
+def new_run_id() -> str:
+    return secrets.token_hex(4)
+
+
+def set_run_id(run_id: str) -> None:
+    global _run_id
+    _run_id = run_id
+
+
+def run_id() -> str:
+    return _run_id
+
+
+def name_prefix(run: str | None = None) -> str:
+    """`mmcontract-<run id>-`: what every name this run gives starts with."""
+    return f"{NAME_PREFIX}{run or _run_id}-"
+
+
+def prefixed(value: str, prefix: str | None = None) -> str:
+    """`value` made to start with the run's prefix. A value at least as long as the prefix keeps its length
+    (its first characters are replaced), so a length boundary it was generated to test still holds."""
+    prefix = prefix or name_prefix()
+    if value.startswith(prefix):
+        return value
+    return prefix + value[len(prefix) :]
+
+
+def is_create(method: str, path: str) -> bool:
+    """Whether a request (spec path or URL path) creates a model package (and maybe a registered model)."""
+    return method.upper() == "POST" and (path.rstrip("/") + "/").endswith(CREATE_PATHS)
+
+
+@dataclass(frozen=True)
+class Created:
+    kind: Kind
+    id: str
+    name: str | None = None
+
+    def record(self) -> dict[str, Any]:
+        return {"kind": "created", "resource": self.kind, "id": self.id, "name": self.name}
+
+    @classmethod
+    def from_record(cls, record: dict[str, Any]) -> Created | None:
+        kind, ident = record.get("resource"), record.get("id")
+        if kind not in (REGISTERED_MODEL, MODEL_PACKAGE) or not isinstance(ident, str) or not ident:
+            return None
+        name = record.get("name")
+        return cls(kind, ident, name if isinstance(name, str) else None)
+
+    def line(self, why: str) -> str:
+        return f"{self.kind} {self.id} ({self.name or 'name unknown'}): {why}"
+
+
+def created_by(request_body: Any, response_body: Any) -> list[Created]:
+    """What a 2xx create answered: its package (`id`) and, unless the request named an existing registered
+    model, the new registered model (`registeredModelId`)."""
+    if not isinstance(response_body, dict):
+        return []
+    sent = request_body if isinstance(request_body, dict) else {}
+    names = [sent.get("registeredModelName"), sent.get("name"), response_body.get("name")]
+    rm_name = next((n for n in names if isinstance(n, str) and n), None)
+    package_name = next((n for n in names[1:] if isinstance(n, str) and n), None)
+    found: list[Created] = []
+    package_id = response_body.get("id")
+    if isinstance(package_id, str) and package_id:
+        found.append(Created(MODEL_PACKAGE, package_id, package_name))
+    model_id = response_body.get("registeredModelId")
+    if isinstance(model_id, str) and model_id and sent.get("registeredModelId") in (None, ""):
+        found.append(Created(REGISTERED_MODEL, model_id, rm_name))
+    return found
+
+
+def created_from_records(records: Iterable[dict[str, Any]]) -> tuple[list[Created], set[tuple[str, str]]]:
+    """The resources the records say were created (in order, once each), and those already cleaned."""
+    created: dict[tuple[str, str], Created] = {}
+    cleaned: set[tuple[str, str]] = set()
+    for record in records:
+        if record.get("kind") == "created":
+            item = Created.from_record(record)
+            if item is not None:
+                created.setdefault((item.kind, item.id), item)
+        elif record.get("kind") == "cleaned":
+            cleaned.add((str(record.get("resource")), str(record.get("id"))))
+    return list(created.values()), cleaned
+
+
+@dataclass
+class CleanupReport:
+    requests: int = 0
+    deleted: int = 0  # registered models
+    archived: int = 0  # model packages
+    unrecorded: int = 0  # found by the prefix search only
+    leftovers: list[str] = field(default_factory=list)
+    complete: bool = True  # False: interrupted
+
+    def record(self) -> dict[str, Any]:
+        return {
+            "kind": "cleanup",
+            "requests": self.requests,
+            "deleted": self.deleted,
+            "archived": self.archived,
+            "unrecorded": self.unrecorded,
+            "leftovers": list(self.leftovers),
+            "complete": self.complete,
+            "summary": self.summary(),
+        }
+
+    def summary(self) -> str:
+        return (
+            f"clean-up: {self.deleted} registered models deleted, {self.archived} model packages archived"
+            f"{f' ({self.unrecorded} found by search only)' if self.unrecorded else ''}, "
+            f"{self.requests} requests, {len(self.leftovers)} left over"
+        )
+
+
+class _Cleaner:
+    def __init__(self, client: httpx.Client, report: CleanupReport, on_cleaned: Callable[[Created], None]):
+        self.client = client
+        self.report = report
+        self.on_cleaned = on_cleaned
+        self.handled: set[tuple[str, str]] = set()
+
+    def send(self, method: str, path: str, **kwargs: Any) -> httpx.Response:
+        self.report.requests += 1
+        return self.client.request(method, path, **kwargs)
+
+    def clean(self, item: Created) -> None:
+        if (item.kind, item.id) in self.handled:
+            return
+        self._clean(item)  # an interrupt inside leaves it unhandled: listed as interrupted
+        self.handled.add((item.kind, item.id))
+
+    def _clean(self, item: Created) -> None:
+        model = item.kind == REGISTERED_MODEL
+        path = f"{'registeredModels' if model else 'modelPackages'}/{item.id}/"
+        what = "DELETE" if model else "archive"
+        try:
+            response = self.send("DELETE", path) if model else self.send("POST", f"{path}archive/")
+            done = response.is_success
+            if not done:  # already archived (an earlier check or a stateful step did it), or gone
+                after = self.send("GET", path)
+                body = _json(after)
+                done = after.status_code == 404 or (
+                    after.status_code == 200 and isinstance(body, dict) and body.get("isArchived") is True
+                )
+                if not done:
+                    self.report.leftovers.append(item.line(f"{what} answered {response.status_code}"))
+                    return
+        except httpx.HTTPError as exc:
+            self.report.leftovers.append(item.line(f"{what} failed: {type(exc).__name__}"))
+            return
+        if response.is_success:
+            if model:
+                self.report.deleted += 1
+            else:
+                self.report.archived += 1
+        self.on_cleaned(item)
+
+    def search(self, kind: Kind, prefix: str) -> list[Created]:
+        """Live (listed) resources whose name starts with `prefix`."""
+        path = "registeredModels/" if kind == REGISTERED_MODEL else "modelPackages/"
+        found: list[Created] = []
+        offset = 0
+        for _ in range(MAX_SEARCH_PAGES):
+            params = {"search": prefix, "offset": offset, "limit": SEARCH_LIMIT}
+            try:
+                response = self.send("GET", path, params=params)
+            except httpx.HTTPError as exc:
+                self.report.leftovers.append(
+                    f"{kind}s named {prefix}*: not searched for: {type(exc).__name__}"
+                )
+                return found
+            body = _json(response)
+            data = body.get("data") if isinstance(body, dict) else None
+            if response.status_code != 200 or not isinstance(data, list):
+                self.report.leftovers.append(
+                    f"{kind}s named {prefix}*: not searched for: GET /{path}?search= answered "
+                    f"{response.status_code}"
+                )
+                return found
+            for entry in data:
+                name, ident = (
+                    (entry.get("name"), entry.get("id")) if isinstance(entry, dict) else (None, None)
+                )
+                ours = isinstance(name, str) and name.startswith(prefix) and isinstance(ident, str) and ident
+                if ours and entry.get("isArchived") is not True:  # archived is the clean end state
+                    found.append(Created(kind, ident, name))
+            offset += len(data)
+            if not data or not (body.get("next") or len(data) >= SEARCH_LIMIT):
+                break
+        return found
+
+
+def clean_up(
+    client: httpx.Client,
+    created: Iterable[Created],
+    prefix: str,
+    *,
+    on_cleaned: Callable[[Created], None] = lambda item: None,
+) -> CleanupReport:
+    """Clean what the run created (see the module docstring); interrupted (Ctrl-C), it stops and lists what
+    remains as leftovers with `complete=False`."""
+    report = CleanupReport()
+    cleaner = _Cleaner(client, report, on_cleaned)
+    pending = sorted(
+        created, key=lambda item: item.kind != REGISTERED_MODEL
+    )  # models first: their versions go too
+    try:
+        for item in pending:
+            cleaner.clean(item)
+        for kind in (REGISTERED_MODEL, MODEL_PACKAGE):
+            for item in cleaner.search(kind, prefix):
+                if (item.kind, item.id) not in cleaner.handled:
+                    report.unrecorded += 1
+                    cleaner.clean(item)
+    except KeyboardInterrupt:
+        report.complete = False
+        report.leftovers += [
+            item.line("the clean-up was interrupted")
+            for item in pending
+            if (item.kind, item.id) not in cleaner.handled
+        ]
+    return report
+
+
+def _json(response: httpx.Response) -> Any:
+    with contextlib.suppress(ValueError):
+        return response.json()
+    return None
