@@ -35,6 +35,7 @@ import httpx
 import pytest
 
 from mmcontract.errors import MMContractError
+from mmcontract.st.records import failures_from_exception
 from mmcontract.target import litter
 from mmcontract.target.config import (
     DEFAULT_REQUEST_TIMEOUT,
@@ -489,8 +490,6 @@ def _failures_of(item: pytest.Item, call: pytest.CallInfo[None]) -> tuple[list[d
         type(leaf).__module__.startswith("schemathesis") for leaf in leaves
     ):
         # a Schemathesis test (or state machine): it noted each failure with its curl line as it happened
-        from mmcontract.checks.schemathesis_checks import failures_from_exception
-
         failures = failures_from_exception(
             exc, operation_label or (operations[0] if operations else ""), notes
         )
