@@ -58,7 +58,7 @@ def prefixed(value: str, prefix: str | None = None) -> str:
     prefix = prefix or name_prefix()
     if value.startswith(prefix):
         return value
-    return prefix + value[len(prefix) :]
+    return prefix + (value[len(prefix) :] if len(value) >= len(prefix) else value)
 
 
 def is_create(method: str, path: str) -> bool:
