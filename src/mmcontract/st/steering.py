@@ -188,10 +188,11 @@ def install_steering() -> None:
         try:
             body = response.json()
         except Exception:
-            return
+            body = None
         if isinstance(body, dict):
             STEERING.remember_created(str(body.get("id") or ""), str(body.get("registeredModelId") or ""))
         if litter.is_create(case.method, case.operation.path):
             from mmcontract.target import plugin
 
-            plugin.record_created(case.body, body)  # for the clean-up at the end of the run
+            location = (response.headers.get("location") or [None])[0]  # lower-case names, lists of values
+            plugin.record_created(case.body, body, location)  # for the clean-up at the end of the run

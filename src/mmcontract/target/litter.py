@@ -3,9 +3,11 @@
 - Every run has an id; `name_prefix()` (`mmcontract-<run id>-`) starts every name the suite gives a resource
   it creates (the semantic write checks, `writable_registered_model`, and, through a `before_call` hook,
   Schemathesis's create bodies), so what a run left behind can be found by listing with `search`.
-- `created_by(...)` says what a create answered: the model package, and the registered model when the request
-  did not name an existing one (`registeredModelId`): a version added to a model the run did not create
-  leaves that model alone. The pytest plugin writes each as a `created` record (one JSON line per resource,
+- `created_by(...)` says what a create answered: the model package (body `id` or `Location`), and the registered
+  model when the request did not name an existing one (`registeredModelId`): a version added to a model the run
+  did not create leaves that model alone. A create answer that does not name its new registered model (202
+  `{"id"}` only, or no body) marks the package `made_model`: the clean-up reads the package's
+  `registeredModelId` and deletes that model only if every version it lists is a package this run created. The pytest plugin writes each as a `created` record (one JSON line per resource,
   per process, in the results directory, so pytest-xdist workers and a runner whose child died share them).
 - `clean_up(...)`: DELETE every created registered model (which archives its versions), archive every created
   model package, then list both collections with `search=<prefix>` and clean what carries the prefix but was
@@ -16,6 +18,7 @@
 from __future__ import annotations
 
 import contextlib
+import re
 import secrets
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
@@ -71,9 +74,11 @@ class Created:
     kind: Kind
     id: str
     name: str | None = None
+    made_model: bool = False  # a package whose create made a registered model the answer did not name
 
     def record(self) -> dict[str, Any]:
-        return {"kind": "created", "resource": self.kind, "id": self.id, "name": self.name}
+        record = {"kind": "created", "resource": self.kind, "id": self.id, "name": self.name}
+        return {**record, "made_model": True} if self.made_model else record
 
     @classmethod
     def from_record(cls, record: dict[str, Any]) -> Created | None:
@@ -81,28 +86,32 @@ class Created:
         if kind not in (REGISTERED_MODEL, MODEL_PACKAGE) or not isinstance(ident, str) or not ident:
             return None
         name = record.get("name")
-        return cls(kind, ident, name if isinstance(name, str) else None)
+        return cls(kind, ident, name if isinstance(name, str) else None, record.get("made_model") is True)
 
     def line(self, why: str) -> str:
         return f"{self.kind} {self.id} ({self.name or 'name unknown'}): {why}"
 
 
-def created_by(request_body: Any, response_body: Any) -> list[Created]:
-    """What a 2xx create answered: its package (`id`) and, unless the request named an existing registered
-    model, the new registered model (`registeredModelId`)."""
-    if not isinstance(response_body, dict):
-        return []
+def created_by(request_body: Any, response_body: Any, location: str | None = None) -> list[Created]:
+    """What a 2xx create answered: its package (`id`, or the `Location` header) and, unless the request named
+    an existing registered model, the new registered model (`registeredModelId`; see `made_model`)."""
+    answer = response_body if isinstance(response_body, dict) else {}
     sent = request_body if isinstance(request_body, dict) else {}
-    names = [sent.get("registeredModelName"), sent.get("name"), response_body.get("name")]
+    names = [sent.get("registeredModelName"), sent.get("name"), answer.get("name")]
     rm_name = next((n for n in names if isinstance(n, str) and n), None)
     package_name = next((n for n in names[1:] if isinstance(n, str) and n), None)
+    new_model = sent.get("registeredModelId") in (None, "")
+    model_id = answer.get("registeredModelId")
+    named_model = isinstance(model_id, str) and bool(model_id)
+    package_id = answer.get("id")
+    if not (isinstance(package_id, str) and package_id):
+        match = re.search(r"/modelPackages/([^/?#]+)/?$", location or "")
+        package_id = match.group(1) if match else None
     found: list[Created] = []
-    package_id = response_body.get("id")
-    if isinstance(package_id, str) and package_id:
-        found.append(Created(MODEL_PACKAGE, package_id, package_name))
-    model_id = response_body.get("registeredModelId")
-    if isinstance(model_id, str) and model_id and sent.get("registeredModelId") in (None, ""):
-        found.append(Created(REGISTERED_MODEL, model_id, rm_name))
+    if package_id:
+        found.append(Created(MODEL_PACKAGE, package_id, package_name, new_model and not named_model))
+    if named_model and new_model:
+        found.append(Created(REGISTERED_MODEL, str(model_id), rm_name))
     return found
 
 
@@ -192,6 +201,31 @@ class _Cleaner:
                 self.report.archived += 1
         self.on_cleaned(item)
 
+    def models_of(self, packages: list[Created]) -> list[Created]:
+        """The registered models made by creates whose answers did not name them: read from each package, kept
+        only when every version the model lists is a package this run created (so it is the run's own)."""
+        ours = {item.id for item in packages}
+        found: dict[str, Created] = {}
+        for package in packages:
+            if not package.made_model:
+                continue
+            try:
+                body = _json(self.send("GET", f"modelPackages/{package.id}/"))
+                model_id = body.get("registeredModelId") if isinstance(body, dict) else None
+                if not isinstance(model_id, str) or not model_id or model_id in found:
+                    continue
+                versions = self.send("GET", f"registeredModels/{model_id}/versions/", params={"limit": 100})
+                data = (_json(versions) or {}).get("data") if versions.status_code == 200 else None
+            except (httpx.HTTPError, AttributeError):
+                continue
+            if (
+                isinstance(data, list)
+                and data
+                and all(isinstance(v, dict) and v.get("id") in ours for v in data)
+            ):
+                found[model_id] = Created(REGISTERED_MODEL, model_id, package.name)
+        return list(found.values())
+
     def search(self, kind: Kind, prefix: str) -> list[Created]:
         """Live (listed) resources whose name starts with `prefix`."""
         path = "registeredModels/" if kind == REGISTERED_MODEL else "modelPackages/"
@@ -238,10 +272,12 @@ def clean_up(
     remains as leftovers with `complete=False`."""
     report = CleanupReport()
     cleaner = _Cleaner(client, report, on_cleaned)
-    pending = sorted(
-        created, key=lambda item: item.kind != REGISTERED_MODEL
-    )  # models first: their versions go too
+    pending = list(created)
     try:
+        known = {item.id for item in pending if item.kind == REGISTERED_MODEL}
+        packages = [item for item in pending if item.kind == MODEL_PACKAGE]
+        pending += [item for item in cleaner.models_of(packages) if item.id not in known]
+        pending.sort(key=lambda item: item.kind != REGISTERED_MODEL)  # models first: their versions go too
         for item in pending:
             cleaner.clean(item)
         for kind in (REGISTERED_MODEL, MODEL_PACKAGE):

@@ -294,7 +294,11 @@ def api(target: TargetConfig, api_log: list[tuple[str, str]]) -> Iterator[httpx.
         request = response.request
         if response.is_success and litter.is_create(request.method, request.url.path):
             response.read()
-            record_created(_json_or_none(request.content), _json_or_none(response.content))
+            record_created(
+                _json_or_none(request.content),
+                _json_or_none(response.content),
+                response.headers.get("location"),
+            )
         if state.discovering:
             return  # discovery is not a test case
         state.count(response.request.method, str(response.request.url), response.status_code)
@@ -321,10 +325,10 @@ def _json_or_none(content: bytes) -> Any:
         return None
 
 
-def record_created(request_body: Any, response_body: Any) -> None:
+def record_created(request_body: Any, response_body: Any, location: str | None = None) -> None:
     """Record what a 2xx create answered (see litter.created_by); any process, any phase."""
     if _state is not None:
-        _state.record_created(litter.created_by(request_body, response_body))
+        _state.record_created(litter.created_by(request_body, response_body, location))
 
 
 @pytest.fixture(scope="session")

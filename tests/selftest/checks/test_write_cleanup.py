@@ -124,3 +124,22 @@ def test_a_create_that_adds_a_version_to_an_existing_model_records_only_the_pack
 )
 def test_a_generated_name_gets_the_prefix_and_keeps_a_length_at_least_the_prefixs(value, expected):
     assert litter.prefixed(value, PREFIX) == expected
+
+
+def test_a_model_read_from_a_package_is_deleted_only_when_every_version_is_the_runs(reference):
+    """A create answer that names no registered model: the clean-up reads it from the package, and leaves a
+    model alone that has a version the run did not create (here: the run added a version to an existing one)."""
+    ref = reference(None)
+    existing, _ = ref.create_registered_model("someone-else")  # made before the run, by someone else
+    body = {"modelId": ref.leaderboard_model_id, "name": f"{PREFIX}v", "registeredModelId": existing}
+    added = ref.client.post("modelPackages/fromLeaderboard/", json=body).json()["id"]
+    own_rm, own_package = ref.create_registered_model(f"{PREFIX}own")
+    answered_nothing = [
+        litter.Created(litter.MODEL_PACKAGE, added, f"{PREFIX}v", made_model=True),  # as if misreported
+        litter.Created(litter.MODEL_PACKAGE, own_package, f"{PREFIX}own", made_model=True),
+    ]
+    report = litter.clean_up(ref.client, answered_nothing, PREFIX)
+    assert report.leftovers == []
+    assert ref.client.get(f"registeredModels/{existing}/").json()["isArchived"] is False
+    assert ref.client.get(f"registeredModels/{own_rm}/").json()["isArchived"] is True
+    assert ref.client.get(f"modelPackages/{added}/").json()["isArchived"] is True  # the run's own version

@@ -27,6 +27,7 @@ pytestmark = pytest.mark.socket
 ROOT = Path(__file__).resolve().parents[3]
 LISTS = ("registeredModels/", "modelPackages/")
 CREATE = "POST /modelPackages/fromLeaderboard/"
+CREATES = (CREATE, "POST /modelPackages/fromLearningModel/")
 
 
 class CreateCounter:
@@ -87,9 +88,10 @@ def live_ids(server: EmbeddedServer) -> dict[str, set[str]]:
 
 
 @pytest.fixture
-def server() -> Iterator[tuple[EmbeddedServer, CreateCounter]]:
+def server(request: pytest.FixtureRequest) -> Iterator[tuple[EmbeddedServer, CreateCounter]]:
+    """The reference server (parametrized indirectly: a set of legal variants of it)."""
     counter = CreateCounter()
-    started = start_embedded(wrap=counter.wrap)
+    started = start_embedded(wrap=counter.wrap, variants=frozenset(getattr(request, "param", ())))
     try:
         yield started, counter
     finally:
@@ -112,6 +114,9 @@ def _writes_run(server: EmbeddedServer, **options: Any) -> Any:
     )
 
 
+@pytest.mark.parametrize(
+    "server", [(), ("page-default-20", "order-newest-first")], ids=["reference", "variant"], indirect=True
+)
 def test_a_writes_run_leaves_both_lists_as_it_found_them(
     server: tuple[EmbeddedServer, CreateCounter],
 ) -> None:
@@ -135,7 +140,22 @@ def test_workers_record_into_the_controllers_clean_up(server: tuple[EmbeddedServ
     """Two pytest-xdist workers create; the controller cleans what both recorded."""
     target, counter = server
     before = live_ids(target)
-    result = _writes_run(target, workers=2)
+    result = _writes_run(target, workers=2, operations=CREATES)
+    assert not result.errors, result.errors
+    assert counter.creates >= 10
+    assert live_ids(target) == before
+    assert result.leftovers == []
+
+
+@pytest.mark.parametrize("server", [("create-empty-body",)], ids=["create-empty-body"], indirect=True)
+def test_creates_whose_answers_name_nothing_are_cleaned_too(
+    server: tuple[EmbeddedServer, CreateCounter],
+) -> None:
+    """A legal server that answers a create with no body (a Location header only): the packages come from
+    Location, their registered models from the packages (every version the run's own) or the prefix search."""
+    target, counter = server
+    before = live_ids(target)
+    result = _writes_run(target, operations=CREATES)
     assert not result.errors, result.errors
     assert counter.creates >= 10
     assert live_ids(target) == before
