@@ -164,6 +164,7 @@ class _Cleaner:
         self.report = report
         self.on_cleaned = on_cleaned
         self.handled: set[tuple[str, str]] = set()
+        self.cleaned: set[tuple[str, str]] = set()
 
     def send(self, method: str, path: str, **kwargs: Any) -> httpx.Response:
         self.report.requests += 1
@@ -199,7 +200,17 @@ class _Cleaner:
                 self.report.deleted += 1
             else:
                 self.report.archived += 1
+        self.cleaned.add((item.kind, item.id))
         self.on_cleaned(item)
+
+    def reads_archived(self, item: Created) -> bool:
+        """Whether the item reads back archived (a server may keep archived items listed, the page is silent)."""
+        path = f"{'registeredModels' if item.kind == REGISTERED_MODEL else 'modelPackages'}/{item.id}/"
+        try:
+            body = _json(self.send("GET", path))
+        except httpx.HTTPError:
+            return False
+        return isinstance(body, dict) and body.get("isArchived") is True
 
     def models_of(self, packages: list[Created]) -> list[Created]:
         """The registered models made by creates whose answers did not name them: read from each package, kept
@@ -282,7 +293,10 @@ def clean_up(
             cleaner.clean(item)
         for kind in (REGISTERED_MODEL, MODEL_PACKAGE):
             for item in cleaner.search(kind, prefix):
-                if (item.kind, item.id) not in cleaner.handled:
+                if (item.kind, item.id) in cleaner.cleaned:  # answered 2xx, yet listed: archived after all?
+                    if not cleaner.reads_archived(item):
+                        report.leftovers.append(item.line("still listed and not archived after a 2xx answer"))
+                elif (item.kind, item.id) not in cleaner.handled:
                     report.unrecorded += 1
                     cleaner.clean(item)
     except KeyboardInterrupt:

@@ -143,3 +143,19 @@ def test_a_model_read_from_a_package_is_deleted_only_when_every_version_is_the_r
     assert ref.client.get(f"registeredModels/{existing}/").json()["isArchived"] is False
     assert ref.client.get(f"registeredModels/{own_rm}/").json()["isArchived"] is True
     assert ref.client.get(f"modelPackages/{added}/").json()["isArchived"] is True  # the run's own version
+
+
+def test_a_clean_up_the_server_acknowledged_but_did_not_do_is_a_leftover(reference):
+    ref = reference("write-archive-noop")  # archive answers 204 and archives nothing
+    body = {
+        "modelId": ref.leaderboard_model_id,
+        "name": f"{PREFIX}noop",
+        "registeredModelName": "not-the-runs",
+    }
+    package_id = ref.client.post("modelPackages/fromLeaderboard/", json=body).json()["id"]
+    report = litter.clean_up(
+        ref.client, [litter.Created(litter.MODEL_PACKAGE, package_id, f"{PREFIX}noop")], PREFIX
+    )
+    assert report.leftovers == [
+        f"model package {package_id} ({PREFIX}noop): still listed and not archived after a 2xx answer"
+    ]
