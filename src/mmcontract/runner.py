@@ -274,7 +274,7 @@ def _stop_child(process: subprocess.Popen[bytes]) -> int:
         return process.wait()
 
 
-def _finish_cleanup(target: TargetConfig, results: Path, run_id: str) -> litter.CleanupReport | None:
+def _finish_cleanup(target: TargetConfig, results: Path, run_id: str) -> None:
     """Clean what the child recorded and did not clean (it died, or was killed during its clean-up); its
     record joins the child's, so the RunResult's leftovers come from the last clean-up."""
     from mmcontract.target.plugin import suite_client
@@ -283,14 +283,13 @@ def _finish_cleanup(target: TargetConfig, results: Path, run_id: str) -> litter.
     records = read_records(results)
     last = [r for r in records if r.get("kind") == "cleanup"][-1:]
     if last and last[0].get("complete"):
-        return None
+        return
     created, cleaned = litter.created_from_records(records)
     pending = [item for item in created if (item.kind, item.id) not in cleaned]
     with suite_client(target) as client:
         report = litter.clean_up(client, pending, litter.name_prefix(run_id))
     record = strip_secret(json.dumps(report.record()), target.token) or ""
     (results / f"results-runner-{os.getpid()}.jsonl").write_text(record + "\n", encoding="utf-8")
-    return report
 
 
 def _run_pytest(target: TargetConfig, suite: Path, results: Path, options: RunOptions) -> list[str]:
@@ -304,22 +303,16 @@ def _run_pytest(target: TargetConfig, suite: Path, results: Path, options: RunOp
         interrupted = True
         errors = []
     if target.allow_writes:
-        report = _finish_cleanup(target, results, run_id)
-        if interrupted and report is not None:
-            _say(options, f"  {report.summary()}")
-        if interrupted:
-            for line in _last_leftovers(results):
+        _finish_cleanup(target, results, run_id)
+    if interrupted:  # no reports: the clean-up's outcome is said here
+        from mmcontract.target.results import read_records
+
+        for record in [r for r in read_records(results) if r.get("kind") == "cleanup"][-1:]:
+            _say(options, f"  {record.get('summary')}")
+            for line in record.get("leftovers") or []:
                 _say(options, f"  left over: {line}")
-    if interrupted:
         raise KeyboardInterrupt
     return errors
-
-
-def _last_leftovers(results: Path) -> list[str]:
-    from mmcontract.target.results import read_records
-
-    last = [r for r in read_records(results) if r.get("kind") == "cleanup"][-1:]
-    return [str(line) for line in last[0].get("leftovers") or []] if last else []
 
 
 def _run_child(

@@ -131,6 +131,7 @@ def created_from_records(records: Iterable[dict[str, Any]]) -> tuple[list[Create
 
 @dataclass
 class CleanupReport:
+    prefix: str = ""  # the run's name prefix
     requests: int = 0
     deleted: int = 0  # registered models
     archived: int = 0  # model packages
@@ -152,7 +153,7 @@ class CleanupReport:
 
     def summary(self) -> str:
         return (
-            f"clean-up: {self.deleted} registered models deleted, {self.archived} model packages archived"
+            f"clean-up ({self.prefix}*): {self.deleted} registered models deleted, {self.archived} model packages archived"
             f"{f' ({self.unrecorded} found by search only)' if self.unrecorded else ''}, "
             f"{self.requests} requests, {len(self.leftovers)} left over"
         )
@@ -281,7 +282,7 @@ def clean_up(
 ) -> CleanupReport:
     """Clean what the run created (see the module docstring); interrupted (Ctrl-C), it stops and lists what
     remains as leftovers with `complete=False`."""
-    report = CleanupReport()
+    report = CleanupReport(prefix=prefix)
     cleaner = _Cleaner(client, report, on_cleaned)
     pending = list(created)
     try:

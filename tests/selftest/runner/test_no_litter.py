@@ -211,6 +211,7 @@ def test_an_interrupted_run_still_cleans_up(
     for path in LISTS:  # what is still there is listed as left over (on the reference server: nothing)
         assert after[path] - before[path] <= _leftover_ids(output), output[-2000:]
     assert after == before, output[-2000:]
+    assert re.search(r"clean-up \(mmcontract-[0-9a-f]{8}-\*\): .*, 0 left over", output), output[-2000:]
     assert "Traceback" not in output
 
 
