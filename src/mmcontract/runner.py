@@ -277,7 +277,7 @@ def _stop_child(process: subprocess.Popen[bytes]) -> int:
 def _finish_cleanup(target: TargetConfig, results: Path, run_id: str) -> None:
     """Clean what the child recorded and did not clean (it died, or was killed during its clean-up); its
     record joins the child's, so the RunResult's leftovers come from the last clean-up."""
-    from mmcontract.target.plugin import suite_client
+    from mmcontract.target.plugin import open_client
     from mmcontract.target.results import read_records
 
     records = read_records(results)
@@ -286,7 +286,7 @@ def _finish_cleanup(target: TargetConfig, results: Path, run_id: str) -> None:
         return
     created, cleaned = litter.created_from_records(records)
     pending = [item for item in created if (item.kind, item.id) not in cleaned]
-    with suite_client(target) as client:
+    with open_client(target) as client:
         report = litter.clean_up(client, pending, litter.name_prefix(run_id))
     record = strip_secret(json.dumps(report.record()), target.token) or ""
     (results / f"results-runner-{os.getpid()}.jsonl").write_text(record + "\n", encoding="utf-8")
