@@ -384,11 +384,12 @@ class ReferenceApi:
         limit: int,
         *,
         count_offset: int = 0,
+        count_required: bool = False,
     ) -> Reply:
         """count/data/next/previous/totalCount with absolute links carrying every filter and sort."""
         fault = self.fault
         base = req.base_url()
-        if fault == "page-next-relative":
+        if fault == "page-next-relative" or (count_required and "sharing-links-relative" in self.variants):
             base = req.path
         if fault == "page-next-drops-filter":
             kept: list[tuple[str, str]] = []
@@ -412,7 +413,9 @@ class ReferenceApi:
         if limit == 0:  # limit-zero-empty: an empty page has no neighbours
             next_url = previous_url = None
         total_count = len(docs) if fault == "page-total-page-local" else total
-        count = "" if "omit-optional" in self.variants else f'"count":{len(docs) + count_offset},'
+        # count is Required false on every list but the sharing lists (SharingListV2Response)
+        omit_count = "omit-optional" in self.variants and not count_required
+        count = "" if omit_count else f'"count":{len(docs) + count_offset},'
         body = (
             f'{{{count}"data":[{",".join(docs)}],'
             f'"next":{dumps(next_url)},"previous":{dumps(previous_url)},"totalCount":{total_count}}}'
@@ -596,7 +599,7 @@ class ReferenceApi:
             limit,
             select=f"json_object('id', recipient_id, 'name', name, 'role', {role}, 'shareRecipientType', type)",
         )
-        return self._list_reply(req, total, docs, offset, limit)
+        return self._list_reply(req, total, docs, offset, limit, count_required=True)
 
     async def create_from_leaderboard(self, req: Req) -> Reply:
         doc = await self._create_package(req)

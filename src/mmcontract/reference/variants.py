@@ -102,6 +102,12 @@ VARIANTS: tuple[Variant, ...] = (
         "next/previous use the server's own listening address, not the request's Host header",
         'page: next "URL pointing to the next page" says nothing of the host it names',
     ),
+    Variant(
+        "sharing-links-relative",
+        "next/previous of the sharing lists are relative (path and query)",
+        'page: SharingListV2Response next "string,null true URL pointing to the next page." (no uri format,'
+        " unlike the other lists' string,null(uri))",
+    ),
     # errors
     Variant(
         "error-body-plain",

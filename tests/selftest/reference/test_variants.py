@@ -14,11 +14,13 @@ from collections.abc import Callable
 from typing import Any
 from urllib.parse import parse_qsl, urlsplit
 
+import httpx
 import pytest
 from reference_helpers import TOKEN, Api
 
 from mmcontract.reference.seed import KIND_PACKAGE, KIND_RM, LEADERBOARD_MODEL_IDS, USERS, build_seed, oid
 from mmcontract.reference.variants import BY_NAME, VARIANTS, expand, parse
+from mmcontract.target.embedded import start_embedded
 
 UNKNOWN = "65f0c0ffee0000000000dead"
 SEED = build_seed(with_registry=True)
@@ -104,6 +106,11 @@ def links_server_address(api: Api) -> bool:
     return "proxy.example" not in page["next"]
 
 
+def sharing_links_relative(api: Api) -> bool:
+    page = api.ok(f"/registeredModels/{rm(1)}/sharedRoles/", params={"limit": 1})
+    return page["next"].startswith("/api/v2/")
+
+
 def error_body_plain(api: Api) -> bool:
     response = api.get(f"/registeredModels/{UNKNOWN}/")
     if response.status_code != 404 or not response.headers["content-type"].startswith("application/json"):
@@ -139,7 +146,8 @@ def no_trailing_slash_served(api: Api) -> bool:
 
 def omit_optional(api: Api) -> bool:
     page = api.ok("/registeredModels/")
-    return "count" not in page and all("description" not in m for m in page["data"])
+    shared = api.ok(f"/registeredModels/{rm(1)}/sharedRoles/")  # SharingListV2Response: count Required true
+    return "count" not in page and all("description" not in m for m in page["data"]) and "count" in shared
 
 
 def null_optional_nullable(api: Api) -> bool:
@@ -381,9 +389,29 @@ def test_combined_variants_walk_consistently(make_api, variants: frozenset[str])
         (f"/modelPackages/{package}/features/", {}),
         (f"/modelPackages/{package}/modelLogs/", {}),
         (f"/registeredModels/{first_rm}/sharedRoles/", {}),
+        (f"/modelPackages/{package}/sharedRoles/", {}),
     ]
     for path, params in lists:
         total = api.ok(path, params=params)["totalCount"]
-        items = api.walk(path, {**params, "limit": 2})
+        items = api.walk(path, {**params, "limit": 1})
         keys = [str(sorted(item.items())) for item in items]
         assert len(keys) == total and len(set(keys)) == total, (path, params, len(keys), total)
+
+
+def test_a_fault_comes_on_top_of_variants(make_api) -> None:  # type: ignore[no-untyped-def]
+    api = make_api(fault="schema-bad-enum", variants=frozenset({"uuid-ids", "page-default-20"}))
+    packages = api.ok("/modelPackages/")["data"]
+    assert len(packages) == 20 and all(len(p["id"]) == 36 for p in packages)
+    assert any(p["buildStatus"] == "done" for p in packages)
+
+
+def test_the_embedded_server_takes_variants() -> None:
+    server = start_embedded(variants=frozenset({"uuid-ids", "token-bearer-only"}))
+    try:
+        headers = {"Authorization": f"Bearer {server.token}"}
+        listing = httpx.get(f"{server.base_url}/registeredModels/", headers=headers, timeout=30)
+        assert listing.status_code == 200 and len(listing.json()["data"][0]["id"]) == 36
+        token = {"Authorization": f"Token {server.token}"}
+        assert httpx.get(f"{server.base_url}/registeredModels/", headers=token, timeout=30).status_code == 401
+    finally:
+        server.stop()
