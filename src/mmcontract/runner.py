@@ -285,9 +285,8 @@ def _finish_cleanup(target: TargetConfig, results: Path, run_id: str) -> None:
     if last and last[0].get("complete"):
         return
     created, cleaned = litter.created_from_records(records)
-    pending = [item for item in created if (item.kind, item.id) not in cleaned]
     with open_client(target) as client:
-        report = litter.clean_up(client, pending, litter.name_prefix(run_id))
+        report = litter.clean_up(client, created, litter.name_prefix(run_id), cleaned=cleaned)
     record = strip_secret(json.dumps(report.record()), target.token) or ""
     (results / f"results-runner-{os.getpid()}.jsonl").write_text(record + "\n", encoding="utf-8")
 

@@ -20,7 +20,7 @@ from __future__ import annotations
 import contextlib
 import re
 import secrets
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Collection, Iterable
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
@@ -160,10 +160,19 @@ class CleanupReport:
 
 
 class _Cleaner:
-    def __init__(self, client: httpx.Client, report: CleanupReport, on_cleaned: Callable[[Created], None]):
+    def __init__(
+        self,
+        client: httpx.Client,
+        report: CleanupReport,
+        on_cleaned: Callable[[Created], None],
+        ours: set[str],
+        prefix: str,
+    ):
         self.client = client
         self.report = report
         self.on_cleaned = on_cleaned
+        self.ours = ours  # every model package id the run created (the versions its own models may have)
+        self.prefix = prefix
         self.handled: set[tuple[str, str]] = set()
         self.cleaned: set[tuple[str, str]] = set()
 
@@ -171,17 +180,40 @@ class _Cleaner:
         self.report.requests += 1
         return self.client.request(method, path, **kwargs)
 
-    def clean(self, item: Created) -> None:
+    def clean(self, item: Created, *, owned: bool = False) -> None:
+        """Delete (a registered model) or archive (a package). `owned`: a model known to be the run's (listed
+        under the run's prefix, or its versions checked); otherwise a model's versions are checked first."""
         if (item.kind, item.id) in self.handled:
             return
-        self._clean(item)  # an interrupt inside leaves it unhandled: listed as interrupted
+        self._clean(item, owned)  # an interrupt inside leaves it unhandled: listed as interrupted
         self.handled.add((item.kind, item.id))
 
-    def _clean(self, item: Created) -> None:
+    def foreign_version(self, model_id: str) -> str | None:
+        """A version of the registered model that this run did not create (by id, or by the run's prefix in its
+        name), if its first versions page shows one: such a model is not deleted."""
+        response = self.send("GET", f"registeredModels/{model_id}/versions/", params={"limit": 100})
+        data = (_json(response) or {}).get("data") if response.status_code == 200 else None
+        for version in data if isinstance(data, list) else []:
+            if not isinstance(version, dict):
+                continue
+            name = version.get("name")
+            if version.get("id") not in self.ours and not (
+                isinstance(name, str) and name.startswith(self.prefix)
+            ):
+                return str(version.get("id"))
+        return None
+
+    def _clean(self, item: Created, owned: bool) -> None:
         model = item.kind == REGISTERED_MODEL
         path = f"{'registeredModels' if model else 'modelPackages'}/{item.id}/"
         what = "DELETE" if model else "archive"
         try:
+            foreign = self.foreign_version(item.id) if model and not owned else None
+            if foreign:  # never happens on a server that makes a new model per create; never touch another's
+                self.report.leftovers.append(
+                    item.line(f"not deleted: it has version {foreign}, not the run's")
+                )
+                return
             response = self.send("DELETE", path) if model else self.send("POST", f"{path}archive/")
             done = response.is_success
             if not done:  # already archived (an earlier check or a stateful step did it), or gone
@@ -216,7 +248,7 @@ class _Cleaner:
     def models_of(self, packages: list[Created]) -> list[Created]:
         """The registered models made by creates whose answers did not name them: read from each package, kept
         only when every version the model lists is a package this run created (so it is the run's own)."""
-        ours = {item.id for item in packages}
+        ours = self.ours
         found: dict[str, Created] = {}
         for package in packages:
             if not package.made_model:
@@ -278,20 +310,26 @@ def clean_up(
     created: Iterable[Created],
     prefix: str,
     *,
+    cleaned: Collection[tuple[str, str]] = (),
     on_cleaned: Callable[[Created], None] = lambda item: None,
 ) -> CleanupReport:
-    """Clean what the run created (see the module docstring); interrupted (Ctrl-C), it stops and lists what
+    """Clean what the run created but for the (kind, id) pairs in `cleaned` (done before, e.g. by an
+    interrupted child); see the module docstring. A registered model the records name (not by the run's
+    prefix) is deleted only if its versions are the run's own. Interrupted (Ctrl-C), it stops and lists what
     remains as leftovers with `complete=False`."""
+    created = list(created)
     report = CleanupReport(prefix=prefix)
-    cleaner = _Cleaner(client, report, on_cleaned)
-    pending = list(created)
+    ours = {item.id for item in created if item.kind == MODEL_PACKAGE}
+    cleaner = _Cleaner(client, report, on_cleaned, ours, prefix)
+    pending = [item for item in created if (item.kind, item.id) not in cleaned]
     try:
         known = {item.id for item in pending if item.kind == REGISTERED_MODEL}
         packages = [item for item in pending if item.kind == MODEL_PACKAGE]
-        pending += [item for item in cleaner.models_of(packages) if item.id not in known]
+        checked = [item for item in cleaner.models_of(packages) if item.id not in known]
+        pending += checked
         pending.sort(key=lambda item: item.kind != REGISTERED_MODEL)  # models first: their versions go too
         for item in pending:
-            cleaner.clean(item)
+            cleaner.clean(item, owned=item in checked)
         for kind in (REGISTERED_MODEL, MODEL_PACKAGE):
             for item in cleaner.search(kind, prefix):
                 if (item.kind, item.id) in cleaner.cleaned:  # answered 2xx, yet listed: archived after all?
@@ -299,7 +337,7 @@ def clean_up(
                         report.leftovers.append(item.line("still listed and not archived after a 2xx answer"))
                 elif (item.kind, item.id) not in cleaner.handled:
                     report.unrecorded += 1
-                    cleaner.clean(item)
+                    cleaner.clean(item, owned=True)  # the name the target lists carries the run's prefix
     except KeyboardInterrupt:
         report.complete = False
         report.leftovers += [

@@ -641,13 +641,14 @@ def clean_up_run(state: _SessionState) -> None:
     from mmcontract.target.results import read_records
 
     created, cleaned = litter.created_from_records(read_records(state.results_dir))
-    pending = [item for item in created if (item.kind, item.id) not in cleaned]
 
     def mark(item: litter.Created) -> None:
         state.write({"kind": "cleaned", "resource": item.kind, "id": item.id})
 
     with open_client(target, transport=state.transport) as client:
-        state.cleanup = litter.clean_up(client, pending, litter.name_prefix(state.run_id), on_cleaned=mark)
+        state.cleanup = litter.clean_up(
+            client, created, litter.name_prefix(state.run_id), cleaned=cleaned, on_cleaned=mark
+        )
     state.write(state.cleanup.record())
 
 

@@ -159,3 +159,16 @@ def test_a_clean_up_the_server_acknowledged_but_did_not_do_is_a_leftover(referen
     assert report.leftovers == [
         f"model package {package_id} ({PREFIX}noop): still listed and not archived after a 2xx answer"
     ]
+
+
+def test_a_recorded_model_with_a_version_the_run_did_not_create_is_not_deleted(reference):
+    """Were a target to answer a create with an existing model's id, the records would name a model that is
+    not the run's: its versions show it, and it is listed as left over instead of deleted."""
+    ref = reference(None)
+    existing, theirs = ref.create_registered_model("someone-else")
+    misreported = litter.Created(litter.REGISTERED_MODEL, existing, f"{PREFIX}x")
+    report = litter.clean_up(ref.client, [misreported], PREFIX)
+    assert report.leftovers == [
+        f"registered model {existing} ({PREFIX}x): not deleted: it has version {theirs}, not the run's"
+    ]
+    assert ref.client.get(f"registeredModels/{existing}/").json()["isArchived"] is False
