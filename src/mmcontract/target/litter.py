@@ -7,12 +7,14 @@
   model when the request did not name an existing one (`registeredModelId`): a version added to a model the run
   did not create leaves that model alone. A create answer that does not name its new registered model (202
   `{"id"}` only, or no body) marks the package `made_model`: the clean-up reads the package's
-  `registeredModelId` and deletes that model only if every version it lists is a package this run created. The pytest plugin writes each as a `created` record (one JSON line per resource,
-  per process, in the results directory, so pytest-xdist workers and a runner whose child died share them).
+  `registeredModelId` and deletes that model only if every version it lists is a package this run created.
+  The pytest plugin writes each as a `created` record (one JSON line per resource, per process, in the results
+  directory, so pytest-xdist workers and a runner whose child died share them).
 - `clean_up(...)`: DELETE every created registered model (which archives its versions), archive every created
   model package, then list both collections with `search=<prefix>` and clean what carries the prefix but was
-  not recorded (a target that answers a create without ids). Nothing else is touched: only recorded ids and
-  names with this run's prefix. What could not be cleaned comes back as one line each: kind, id, name, why.
+  not recorded (a target that answers a create without ids). Nothing else is touched: only recorded ids (a
+  recorded registered model whose versions show one the run did not create is left alone) and names the target
+  lists with this run's prefix. What could not be cleaned comes back as one line each: kind, id, name, why.
 """
 
 from __future__ import annotations
@@ -323,7 +325,7 @@ def clean_up(
     cleaner = _Cleaner(client, report, on_cleaned, ours, prefix)
     pending = [item for item in created if (item.kind, item.id) not in cleaned]
     try:
-        known = {item.id for item in pending if item.kind == REGISTERED_MODEL}
+        known = {item.id for item in created if item.kind == REGISTERED_MODEL}
         packages = [item for item in pending if item.kind == MODEL_PACKAGE]
         checked = [item for item in cleaner.models_of(packages) if item.id not in known]
         pending += checked
