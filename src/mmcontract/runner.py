@@ -15,6 +15,11 @@ fresh Schemathesis and Hypothesis state) with the plugin `mmcontract.target.plug
 child's environment, never on a command line. The plugin writes one JSON record per test; they become the
 RunResult that the reports and the exit code come from.
 
+Leave no litter (writes runs): the child records every resource it creates and cleans them up at its end (also
+after Ctrl-C: the runner forwards one SIGINT, and SIGTERM to either process unwinds the same way). When the
+child dies before its clean-up is complete, the runner finishes it from the child's records
+(mmcontract.target.litter); what could not be cleaned is RunResult.leftovers and printed.
+
 Where the suite is: `tests/contract` next to the package's source tree (a checkout or an editable install),
 or the directory named by MMCONTRACT_SUITE_DIR.
 """
@@ -22,18 +27,23 @@ or the directory named by MMCONTRACT_SUITE_DIR.
 from __future__ import annotations
 
 import argparse
+import contextlib
+import json
 import os
 import random
+import signal
 import subprocess
 import sys
 import tempfile
 import threading
+from collections.abc import Iterator
 from dataclasses import dataclass, fields
 from pathlib import Path
 
 import mmcontract
 from mmcontract.errors import EXIT_CANNOT_RUN, EXIT_INTERRUPTED, MMContractError, UsageError
 from mmcontract.report.model import RunResult
+from mmcontract.target import litter
 from mmcontract.target.config import (
     DEFAULT_REQUEST_TIMEOUT,
     ENV_ENDPOINT,
@@ -49,6 +59,7 @@ SUITE_ENV = "MMCONTRACT_SUITE_DIR"
 DEFAULT_REPORT_DIR = "reports"
 MAX_LISTED_FAILURES = 20
 MAX_SKIP_LINES = 6
+CLEANUP_GRACE = 120.0  # seconds an interrupted child gets to clean up before it is killed
 
 
 def configure(parser: argparse.ArgumentParser) -> None:
@@ -283,7 +294,7 @@ def _run(options: RunOptions, seed: int) -> RunResult:
             f"profile {target.profile}, seed {seed}, writes {'allowed' if target.allow_writes else 'off'}",
         )
         started = now_iso()
-        with tempfile.TemporaryDirectory(prefix="mmcontract-run-") as tmp:
+        with tempfile.TemporaryDirectory(prefix="mmcontract-run-") as tmp, _sigterm_interrupts():
             errors = _run_pytest(target, suite, Path(tmp), options)
             refused = usage_error(Path(tmp))
             if refused:
@@ -313,8 +324,77 @@ def _say(options: RunOptions, line: str) -> None:
         print(line, flush=True)
 
 
+@contextlib.contextmanager
+def _sigterm_interrupts() -> Iterator[None]:
+    """SIGTERM ends the run as Ctrl-C does (the child is stopped and the clean-up still runs)."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    previous = signal.signal(signal.SIGTERM, _raise_interrupt)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+
+
+def _raise_interrupt(signum: int, frame: object) -> None:
+    raise KeyboardInterrupt
+
+
+def _stop_child(process: subprocess.Popen[bytes]) -> int:
+    """One SIGINT (the child cleans up in its sessionfinish), CLEANUP_GRACE to finish, then kill."""
+    with contextlib.suppress(ProcessLookupError):
+        process.send_signal(signal.SIGINT)
+    try:
+        return process.wait(timeout=CLEANUP_GRACE)
+    except (subprocess.TimeoutExpired, KeyboardInterrupt):  # a second Ctrl-C: do not wait
+        process.kill()
+        return process.wait()
+
+
+def _finish_cleanup(target: TargetConfig, results: Path, run_id: str) -> None:
+    """Clean what the child recorded and did not clean (it died, or was killed during its clean-up); its
+    record joins the child's, so the RunResult's leftovers come from the last clean-up."""
+    from mmcontract.target.plugin import open_client
+    from mmcontract.target.results import read_records
+
+    records = read_records(results)
+    last = [r for r in records if r.get("kind") == "cleanup"][-1:]
+    if last and last[0].get("complete"):
+        return
+    created, cleaned = litter.created_from_records(records)
+    with open_client(target) as client:
+        report = litter.clean_up(client, created, litter.name_prefix(run_id), cleaned=cleaned)
+    record = strip_secret(json.dumps(report.record()), target.token) or ""
+    (results / f"results-runner-{os.getpid()}.jsonl").write_text(record + "\n", encoding="utf-8")
+
+
 def _run_pytest(target: TargetConfig, suite: Path, results: Path, options: RunOptions) -> list[str]:
-    """Run the suite in a child pytest; return could-not-run problems (empty when it ran)."""
+    """Run the suite in a child pytest; return could-not-run problems (empty when it ran). Writes runs end
+    with the clean-up (the child's, finished here when it could not)."""
+    run_id = litter.new_run_id()
+    interrupted = False
+    try:
+        errors = _run_child(target, suite, results, options, run_id)
+    except KeyboardInterrupt:
+        interrupted = True
+        errors = []
+    if target.allow_writes:
+        _finish_cleanup(target, results, run_id)
+    if interrupted:  # no reports: the clean-up's outcome is said here
+        from mmcontract.target.results import read_records
+
+        for record in [r for r in read_records(results) if r.get("kind") == "cleanup"][-1:]:
+            _say(options, f"  {record.get('summary')}")
+            for line in record.get("leftovers") or []:
+                _say(options, f"  left over: {line}")
+        raise KeyboardInterrupt
+    return errors
+
+
+def _run_child(
+    target: TargetConfig, suite: Path, results: Path, options: RunOptions, run_id: str
+) -> list[str]:
     from mmcontract.target.results import usage_error
 
     log = results / "pytest.log"
@@ -335,6 +415,7 @@ def _run_pytest(target: TargetConfig, suite: Path, results: Path, options: RunOp
         "-o",
         "addopts=",
         f"--mm-results={results}",
+        f"--mm-run-id={run_id}",
         *target.pytest_args(),
     ]
     argv += ["-n", str(options.workers)] if options.workers > 1 else ["-p", "no:xdist"]
@@ -354,7 +435,7 @@ def _run_pytest(target: TargetConfig, suite: Path, results: Path, options: RunOp
                 stderr=subprocess.PIPE,
                 env=env,
                 cwd=str(suite.parents[1]),
-                start_new_session=False,
+                start_new_session=True,  # a terminal's Ctrl-C reaches the runner only, which forwards one
             )
         except OSError as exc:
             return [f"cannot start pytest: {exc}"]
@@ -366,8 +447,8 @@ def _run_pytest(target: TargetConfig, suite: Path, results: Path, options: RunOp
         try:
             code = process.wait()
         except KeyboardInterrupt:
-            process.terminate()
-            process.wait(timeout=10)
+            _stop_child(process)
+            relay.join(timeout=5)
             raise
         relay.join(timeout=5)
     if code in (0, 1):
@@ -441,6 +522,8 @@ def _print_summary(result: RunResult, tally: object, written: list[Path]) -> Non
         print(f"  ERROR {error[:300]}")
     for reason in result.incomplete:
         print(f"  incomplete: {reason}")
+    if getattr(t, "cleanup", None):
+        print(f"  {t.cleanup}")  # type: ignore[attr-defined]
     if written:
         print(f"  reports: {', '.join(str(p) for p in written)}")
     print(view.verdict_line)

@@ -10,6 +10,7 @@ from mmcontract.checks import validation
 from mmcontract.checks.listing import LIST_OPERATIONS, candidates_for
 from mmcontract.checks.outcome import run_check
 from mmcontract.spec import load_spec
+from mmcontract.target.litter import name_prefix
 
 RM = "/registeredModels/{registeredModelId}/"
 CREATE = "POST /modelPackages/fromLeaderboard/"
@@ -69,5 +70,7 @@ def test_create_threshold(threshold, api, target):
     run_check(
         target.covers,
         CREATE,
-        lambda: validation.check_create_threshold(api, target.leaderboard_model_id, threshold),
+        lambda: validation.check_create_threshold(
+            api, target.leaderboard_model_id, threshold, name_prefix=name_prefix()
+        ),
     )

@@ -7,6 +7,7 @@ import pytest
 
 from mmcontract.checks import writes
 from mmcontract.checks.outcome import run_check
+from mmcontract.target.litter import name_prefix
 
 RM = "/registeredModels/{registeredModelId}/"
 ROLES = "/registeredModels/{registeredModelId}/sharedRoles/"
@@ -19,7 +20,11 @@ def mm(code, operation):
 @mm("MM401", f"PATCH {RM}")
 def test_patch_persists(api, target, writable_registered_model):
     rm = writable_registered_model.registered_model_id
-    run_check(target.covers, [f"PATCH {RM}", f"GET {RM}"], lambda: writes.check_patch_persists(api, rm))
+    run_check(
+        target.covers,
+        [f"PATCH {RM}", f"GET {RM}"],
+        lambda: writes.check_patch_persists(api, rm, name_prefix=name_prefix()),
+    )
 
 
 @mm("MM402", f"DELETE {RM}")
@@ -69,5 +74,7 @@ def test_create_readable(api, target):
     run_check(
         target.covers,
         "POST /modelPackages/fromLeaderboard/",
-        lambda: writes.check_create_readable(api, target.leaderboard_model_id or ""),
+        lambda: writes.check_create_readable(
+            api, target.leaderboard_model_id or "", name_prefix=name_prefix()
+        ),
     )

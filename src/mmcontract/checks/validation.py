@@ -18,7 +18,7 @@ import httpx
 
 from mmcontract.checks.listing import LIST_OPERATIONS
 from mmcontract.checks.violation import ContractViolation, status_line
-from mmcontract.checks.writes import create_body, discard_created
+from mmcontract.checks.writes import NAME_PREFIX, create_body, discard_created
 
 INVALID_TEXT = "mmcontractNotAValue"
 # Booleans whose meaning depends on another parameter ("Can be used with similarTo/compatibleWith...");
@@ -161,10 +161,14 @@ def check_patch_length(
     return []
 
 
-def check_create_threshold(client: httpx.Client, leaderboard_model_id: str, threshold: float) -> list[str]:
+def check_create_threshold(
+    client: httpx.Client, leaderboard_model_id: str, threshold: float, *, name_prefix: str = NAME_PREFIX
+) -> list[str]:
     """MM501: fromLeaderboard with `predictionThreshold` outside [0, 1] is refused (4xx). A package a faulty
     server creates anyway is archived, with the registered model it made."""
-    body = create_body(leaderboard_model_id, "threshold", predictionThreshold=threshold)
+    body = create_body(
+        leaderboard_model_id, "threshold", name_prefix=name_prefix, predictionThreshold=threshold
+    )
     response = client.post("modelPackages/fromLeaderboard/", json=body)
     if response.is_success:
         discard_created(client, response, body["name"])

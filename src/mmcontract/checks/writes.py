@@ -42,6 +42,9 @@ BASIS_CREATE = (
 )
 
 
+NAME_PREFIX = "mmcontract-"  # the run's own prefix (mmcontract-<run id>-) is passed in by the contract tests
+
+
 def _token() -> str:
     return secrets.token_hex(4)
 
@@ -65,10 +68,13 @@ def _json(response: httpx.Response) -> Any:
         return None
 
 
-def check_patch_persists(client: httpx.Client, registered_model_id: str) -> list[str]:
-    """MM401: PATCH name and description, then GET shows them. Leaves the model renamed."""
+def check_patch_persists(
+    client: httpx.Client, registered_model_id: str, *, name_prefix: str = NAME_PREFIX
+) -> list[str]:
+    """MM401: PATCH name and description, then GET shows them. Leaves the model renamed (with `name_prefix`,
+    so the run's clean-up still finds it by name)."""
     token = _token()
-    change = {"name": f"mmcontract-patched-{token}", "description": f"patched by mmcontract {token}"}
+    change = {"name": f"{name_prefix}patched-{token}", "description": f"patched by mmcontract {token}"}
     path = f"registeredModels/{registered_model_id}/"
     response = client.patch(path, json=change)
     _expect(response, {200}, "MM401", "PATCH of a registered model failed", BASIS_PATCH)
@@ -294,10 +300,12 @@ def created_package_id(response: httpx.Response) -> str | None:
     return match.group(1) if match else None
 
 
-def create_body(leaderboard_model_id: str, purpose: str, **extra: Any) -> dict[str, Any]:
+def create_body(
+    leaderboard_model_id: str, purpose: str, *, name_prefix: str = NAME_PREFIX, **extra: Any
+) -> dict[str, Any]:
     """A fromLeaderboard body whose package and registered model carry one unique name, so clean-up can tell
     what this run created (`registeredModelName` is what the official client sends; the page's body is open)."""
-    name = f"mmcontract-{purpose}-{_token()}"
+    name = f"{name_prefix}{purpose}-{_token()}"
     return {"modelId": leaderboard_model_id, "name": name, "registeredModelName": name, **extra}
 
 
@@ -317,12 +325,14 @@ def discard_created(client: httpx.Client, response: httpx.Response, name: str) -
                 client.delete(f"registeredModels/{model_id}/")
 
 
-def check_create_readable(client: httpx.Client, leaderboard_model_id: str) -> list[str]:
+def check_create_readable(
+    client: httpx.Client, leaderboard_model_id: str, *, name_prefix: str = NAME_PREFIX
+) -> list[str]:
     """MM407: POST fromLeaderboard answers 202 and the package it names is readable by id, with that id and
     the leaderboard model's id. Archives the package (and the registered model it made) afterwards."""
     if not leaderboard_model_id:
         raise NotApplicable("no leaderboard model id (--leaderboard-model-id) to create a package from")
-    body = create_body(leaderboard_model_id, "created")
+    body = create_body(leaderboard_model_id, "created", name_prefix=name_prefix)
     response = client.post("modelPackages/fromLeaderboard/", json=body)
     package_id = created_package_id(response)
     try:

@@ -2,7 +2,9 @@
 
 `Steering` (a global `before_call` hook, which also applies in the coverage phase) points path ids at resources
 that exist on the target, so operations with a path id reach 2xx on real data; writes are steered only to
-resources this run created. The `after_call` hook remembers what the run created.
+resources this run created. The `after_call` hook remembers what the run created and records it for the clean-up
+(mmcontract.target.litter); the `before_call` hook also starts the names in generated create bodies with the run's
+prefix (`name_create_bodies`), so what a run leaves behind can be found by `search`.
 """
 
 from __future__ import annotations
@@ -13,8 +15,10 @@ from typing import Any
 
 from mmcontract.checks.auth import nowhere_id
 from mmcontract.st.lenience import negated_parameters
+from mmcontract.target import litter
 
 WRITE_METHODS = ("POST", "PUT", "PATCH", "DELETE")
+NAME_FIELDS = ("name", "registeredModelName")  # of the create bodies; free strings (no enum, no pattern)
 STEER_SHARE = 4  # 3 cases in 4 with a path id go to an existing resource, 1 in 4 keeps its random id
 
 
@@ -117,6 +121,31 @@ def _model_id_is_valid_part(case: Any) -> bool:
     return all(location != "body" or (path and path[0] != "modelId") for location, path, _ in negated)
 
 
+def name_create_bodies(case: Any, prefix: str) -> None:
+    """A create body's `name` and `registeredModelName` (when strings) start with the run's prefix (a value at
+    least as long keeps its length, so a length boundary still holds); a negative case keeps a name it negates
+    as generated (and all of them when what it negated is unknown)."""
+    from schemathesis.core.parameters import ParameterLocation
+
+    if not litter.is_create(case.method, case.operation.path) or not isinstance(case.body, dict):
+        return
+    meta = case.meta
+    kept: set[Any] = set()
+    if meta is not None and meta.is_negative_at(ParameterLocation.BODY):
+        negated = negated_parameters(case)
+        body_paths = [path for location, path, _ in negated or [] if location == "body"]
+        if negated is None or any(not path for path in body_paths):
+            return
+        kept = {path[0] for path in body_paths}
+    named = {
+        key: litter.prefixed(value, prefix)
+        for key in NAME_FIELDS
+        if key not in kept and isinstance(value := case.body.get(key), str)
+    }
+    if named:
+        case.body = {**case.body, **named}
+
+
 def install_steering() -> None:
     """Register the global `before_call` / `after_call` hooks (once per process)."""
     import schemathesis
@@ -156,6 +185,7 @@ def install_steering() -> None:
             and not (meta is not None and meta.is_negative_at(ParameterLocation.BODY))
         ):
             case.body = {**case.body, "roles": [STEERING.recipient_for(role) for role in case.body["roles"]]}
+        name_create_bodies(case, litter.name_prefix())
 
     @schemathesis.hook("after_call")
     def mmcontract_remember_created(context: Any, case: Any, response: Any) -> None:
@@ -164,6 +194,11 @@ def install_steering() -> None:
         try:
             body = response.json()
         except Exception:
-            return
+            body = None
         if isinstance(body, dict):
             STEERING.remember_created(str(body.get("id") or ""), str(body.get("registeredModelId") or ""))
+        if litter.is_create(case.method, case.operation.path):
+            from mmcontract.target import plugin
+
+            location = (response.headers.get("location") or [None])[0]  # lower-case names, lists of values
+            plugin.record_created(case.body, body, location)  # for the clean-up at the end of the run

@@ -11,6 +11,8 @@ Fixture contract (tests/contract/test_semantics_*.py code against it):
 - `api_log`: list of (method, url) of every request sent through `api`
 - `discovered`: Discovery, ids found on the target by listing
 - `writable_registered_model`: a registered model created by this test (only with --allow-writes)
+- every resource a request of the run creates is recorded (`record_created`, a `created` record per resource)
+  and cleaned up in the controller's `pytest_sessionfinish`, also after Ctrl-C/SIGTERM (see target/litter.py)
 - marker `@pytest.mark.mm(code="MM101", operation="GET /registeredModels/")` (operation may be a list): what a
   test checks; a `ContractViolation` it raises becomes a report failure with a curl line.
 """
@@ -21,6 +23,7 @@ import argparse
 import contextlib
 import json
 import os
+import signal
 import tempfile
 import time
 import uuid
@@ -34,6 +37,7 @@ import pytest
 
 from mmcontract.errors import MMContractError
 from mmcontract.st.records import failures_from_exception
+from mmcontract.target import litter
 from mmcontract.target.config import (
     DEFAULT_REQUEST_TIMEOUT,
     ENV_ENDPOINT,
@@ -83,6 +87,7 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     group.addoption("--mm-operation", action="append", default=[], help=argparse.SUPPRESS)
     group.addoption("--mm-results", default=None, help=argparse.SUPPRESS)
     group.addoption("--mm-check", action="append", default=[], help=argparse.SUPPRESS)
+    group.addoption("--mm-run-id", default=None, help=argparse.SUPPRESS)  # the runner's, for its clean-up
 
 
 def pytest_configure(config: pytest.Config) -> None:
@@ -93,6 +98,22 @@ def pytest_configure(config: pytest.Config) -> None:
         f'{MARKER}(code="MM101", operation="GET /registeredModels/")',
     )
     _state = _SessionState(config)
+    if config.getoption("mm_results", None) and not _state.is_worker:
+        # `mmcontract run`'s child: its SIGTERM unwinds like Ctrl-C, so pytest_sessionfinish still cleans up
+        with contextlib.suppress(ValueError):  # not the main thread
+            signal.signal(signal.SIGTERM, _interrupt)
+
+
+def _interrupt(signum: int, frame: Any) -> None:
+    raise KeyboardInterrupt
+
+
+@pytest.hookimpl(optionalhook=True)
+def pytest_configure_node(node: Any) -> None:
+    """pytest-xdist: each worker records into the controller's results directory, under the same run id."""
+    if _state is not None:
+        node.workerinput["mm_results_dir"] = str(_state.results_dir)
+        node.workerinput["mm_run_id"] = _state.run_id
 
 
 def pytest_unconfigure(config: pytest.Config) -> None:
@@ -124,11 +145,18 @@ class _SessionState:
         self.cases: dict[str, int] = defaultdict(int)  # nodeid -> cases a Schemathesis test sent
         self.timed_out: set[str] = set()
         self.discovering = False  # Schemathesis tests stopped by a request timeout
-        results = config.getoption("mm_results", None)
+        worker_input: dict[str, Any] = getattr(config, "workerinput", {})
+        results = worker_input.get("mm_results_dir") or config.getoption("mm_results", None)
         self._results_dir = (
             Path(results) if results else None
         )  # made on first use (most sessions never write)
         self.is_worker = hasattr(config, "workerinput")
+        self.run_id = (
+            worker_input.get("mm_run_id") or config.getoption("mm_run_id", None) or litter.new_run_id()
+        )
+        litter.set_run_id(self.run_id)
+        self.recorded: set[tuple[str, str]] = set()
+        self.cleanup: litter.CleanupReport | None = None
         self.api_log: list[tuple[str, str]] = []  # (method, url) of every request sent through `client`
         self.transport: httpx.BaseTransport | None = None  # below the 429 handling; None: the network
         self._client: httpx.Client | None = None
@@ -231,6 +259,10 @@ class _SessionState:
         self.check_leaderboard_create(
             request.method, str(request.url), response.status_code, _json_body(request.content)
         )
+        if response.is_success and litter.is_create(request.method, request.url.path):
+            response.read()  # what it created is recorded for the clean-up, whoever sent it
+            location = response.headers.get("location")
+            record_created(_json_or_none(request.content), _json_or_none(response.content), location)
         if self.discovering:
             return  # discovery is not a test case
         listed = None
@@ -276,6 +308,13 @@ class _SessionState:
         line = strip_secret(json.dumps(record, default=str), token)
         with self.results_file.open("a", encoding="utf-8") as fh:
             fh.write(line + "\n")
+
+    def record_created(self, items: list[litter.Created]) -> None:
+        """A `created` record per new resource, written at once (a crash later still leaves the record)."""
+        for item in items:
+            if (item.kind, item.id) not in self.recorded:
+                self.recorded.add((item.kind, item.id))
+                self.write(item.record())
 
     def close(self) -> None:
         """Write the request counts and stop the embedded server; safe to call twice."""
@@ -369,6 +408,19 @@ def open_client(
     )
 
 
+def _json_or_none(content: bytes) -> Any:
+    try:
+        return json.loads(content) if content else None
+    except ValueError:
+        return None
+
+
+def record_created(request_body: Any, response_body: Any, location: str | None = None) -> None:
+    """Record what a 2xx create answered (see litter.created_by); any process, any phase."""
+    if _state is not None:
+        _state.record_created(litter.created_by(request_body, response_body, location))
+
+
 @pytest.fixture(scope="session")
 def discovered(api: httpx.Client) -> Discovery:
     state = session_state()
@@ -385,7 +437,7 @@ def create_registered_model(api: httpx.Client, target: TargetConfig, purpose: st
         pytest.skip("writes are not allowed on this target (pass --allow-writes)")
     if not target.leaderboard_model_id:
         pytest.skip("no --leaderboard-model-id: cannot create a registered model to write to")
-    name = f"mmcontract-{purpose}-{uuid.uuid4().hex[:10]}"
+    name = f"{litter.name_prefix()}{purpose}-{uuid.uuid4().hex[:10]}"
     body = {"modelId": target.leaderboard_model_id, "name": name, "registeredModelName": name}
     response = api.post("modelPackages/fromLeaderboard/", json=body)
     if response.status_code not in (200, 201, 202):
@@ -413,7 +465,12 @@ def create_registered_model(api: httpx.Client, target: TargetConfig, purpose: st
         data = versions.json().get("data", []) if versions.status_code == 200 else []
         package_id = data[0].get("id") if data and isinstance(data[0], dict) else ""
     created = CreatedModel(str(model_id), str(package_id or ""))
-    session_state().created.append(created)
+    state = session_state()
+    state.created.append(created)
+    made = [litter.Created(litter.REGISTERED_MODEL, created.registered_model_id, name)]
+    if created.model_package_id:
+        made.append(litter.Created(litter.MODEL_PACKAGE, created.model_package_id, name))
+    state.record_created(made)  # the `api` hook did when the answer named them; not when it was found by name
     return created
 
 
@@ -630,6 +687,7 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
     state = _state
     if state is None or state.is_worker:
         return
+    clean_up_run(state)
     report_dir = session.config.getoption("report_dir", None)
     if report_dir and session.config.getoption("mm_results", None) is None:
         # plain `pytest tests/contract --report-dir DIR`: the same reports `mmcontract run` writes
@@ -638,6 +696,39 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
         state.close()
         result, _ = build_result(state.results_dir, state.target, started_at=None)
         write_reports_guarded(result, Path(report_dir))
+
+
+def clean_up_run(state: _SessionState) -> None:
+    """The controller's clean-up of everything any process of this run created (records from every worker),
+    and of anything named with the run's prefix. Only with writes allowed; writes a `cleanup` record."""
+    opt = state.config.getoption
+    endpoint = opt("endpoint") or os.environ.get(ENV_ENDPOINT)
+    if state._target is None and not endpoint:
+        return  # no target was built here: the workers' own embedded servers are gone with them
+    target = state.target
+    if not target.allow_writes:
+        return
+    from mmcontract.target.results import read_records
+
+    created, cleaned = litter.created_from_records(read_records(state.results_dir))
+
+    def mark(item: litter.Created) -> None:
+        state.write({"kind": "cleaned", "resource": item.kind, "id": item.id})
+
+    with open_client(target, transport=state.transport) as client:
+        state.cleanup = litter.clean_up(
+            client, created, litter.name_prefix(state.run_id), cleaned=cleaned, on_cleaned=mark
+        )
+    state.write(state.cleanup.record())
+
+
+def pytest_terminal_summary(terminalreporter: Any) -> None:
+    state = _state
+    if state is None or state.cleanup is None:
+        return
+    terminalreporter.write_line(f"mmcontract {state.cleanup.summary()}")
+    for line in state.cleanup.leftovers:
+        terminalreporter.write_line(f"  left over: {line}")
 
 
 def pytest_ignore_collect(collection_path: Path, config: pytest.Config) -> bool | None:

@@ -143,6 +143,7 @@ class Tally:
     skipped: int = 0
     errors: int = 0
     skip_reasons: dict[str, int] = field(default_factory=dict)
+    cleanup: str | None = None  # the clean-up's one-line summary (writes runs)
 
 
 def _clean(text: Any, token: str | None) -> str | None:
@@ -188,6 +189,7 @@ def build_result(
     counts: dict[str, list[int]] = defaultdict(lambda: [0, 0, 0, 0])
     run_errors = list(errors or [])
     tally = Tally()
+    leftovers: list[str] = []
 
     for record in records:
         kind = record.get("kind")
@@ -195,6 +197,12 @@ def build_result(
             for op, numbers in record.get("counts", {}).items():
                 for i, n in enumerate(list(numbers)[:4]):  # sent, 2xx, 2xx list pages, pages with an item
                     counts[op][i] += int(n)
+            continue
+        if (
+            kind == "cleanup"
+        ):  # the last clean-up (the runner's finishes an interrupted child's) says what is left
+            leftovers = [_clean(line, target.token) or "" for line in record.get("leftovers") or []]
+            tally.cleanup = str(record.get("summary") or "")
             continue
         if kind == "error":
             run_errors.append(f"{record.get('nodeid')}: {record.get('error')}")
@@ -291,6 +299,7 @@ def build_result(
         errors=run_errors,
         incomplete=[] if run_errors else incomplete_reasons(sight),
         skipped=dict(tally.skip_reasons),
+        leftovers=leftovers,
     )
     return result, tally
 
