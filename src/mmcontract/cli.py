@@ -1,4 +1,4 @@
-"""Command-line entry point: `mmcontract serve|run|diff|doc-check`.
+"""Command-line entry point: `mmcontract serve|run|diff|doc-check|contract`.
 
 Each subcommand lives in its own module exposing `configure(parser)` and `execute(args) -> int`; this module
 only dispatches and turns errors into one line and an exit code (never a traceback).
@@ -20,6 +20,7 @@ SUBCOMMANDS: dict[str, tuple[str, str]] = {
     "run": ("mmcontract.runner", "run the contract suite against a target"),
     "diff": ("mmcontract.specdiff.cli", "breaking changes between two versions of the contract"),
     "doc-check": ("mmcontract.doccheck.cli", "compare the contract with a copy of the reference page"),
+    "contract": ("mmcontract.contract.cli", "print the effective contract of a level (page or client)"),
 }
 
 

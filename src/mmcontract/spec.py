@@ -1,9 +1,12 @@
-"""Loading the contract: where the shipped OpenAPI file is, its content, and its hash.
+"""Loading the contract: where the shipped OpenAPI file and client overlay are, their content, and the hash.
 
 The contract is edited in `openapi/model_management.yaml` at the repository root. The package ships it as
 `mmcontract/data/model_management.yaml`, a symlink to that file in the source tree: an editable install reads
 the edited file through the link, and a wheel build copies the file's content in its place (setuptools follows
 symlinks when it copies package data). So `SPEC_PATH` is right in both, with no build step to forget.
+The client overlay `openapi/overlays/datarobot-client.yaml` ships the same way as
+`mmcontract/data/datarobot-client.yaml` (`OVERLAY_PATH`). `load_spec(level)` gives the effective contract of a
+level (`mmcontract.contract.levels`): the page contract, or the page contract with the overlay applied.
 """
 
 from __future__ import annotations
@@ -18,6 +21,7 @@ from typing import Any
 import yaml
 
 from mmcontract.errors import SpecError
+from mmcontract.report.model import Level
 
 _LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
@@ -35,11 +39,31 @@ def shipped_path(data_file: Path) -> Path:
 
 
 SPEC_PATH: Path = shipped_path(Path(__file__).resolve().parent / "data" / "model_management.yaml")
+OVERLAY_PATH: Path = shipped_path(Path(__file__).resolve().parent / "data" / "datarobot-client.yaml")
 
 
-def load_spec(path: Path | str | None = None) -> dict[str, Any]:
-    """The contract as a dict (a fresh copy each call, so callers may mutate it)."""
-    return _parse(Path(path) if path is not None else SPEC_PATH)
+def load_spec(
+    level: Level = "page", *, path: Path | str | None = None, overlay_path: Path | str | None = None
+) -> dict[str, Any]:
+    """The effective contract at `level` as a dict (a fresh copy each call, so callers may mutate it).
+
+    `path` replaces the page contract and `overlay_path` the client overlay (tests, other contract versions).
+    """
+    from mmcontract.contract.levels import check_level
+
+    check_level(level)
+    page_path = Path(path) if path is not None else SPEC_PATH
+    if level == "page":
+        return _parse(page_path)
+    over_path = Path(overlay_path) if overlay_path is not None else OVERLAY_PATH
+    return copy.deepcopy(
+        _client_cached(page_path.resolve(), _mtime(page_path), over_path.resolve(), _mtime(over_path))
+    )
+
+
+def load_overlay(path: Path | str | None = None) -> dict[str, Any]:
+    """The client overlay as a dict (fresh copy)."""
+    return _parse(Path(path) if path is not None else OVERLAY_PATH, overlay=True)
 
 
 def spec_hash(path: Path | str | None = None) -> str:
@@ -47,30 +71,48 @@ def spec_hash(path: Path | str | None = None) -> str:
     return hashlib.sha256(_read_bytes(Path(path) if path is not None else SPEC_PATH)).hexdigest()
 
 
-def _read_bytes(path: Path) -> bytes:
+def _read_bytes(path: Path, what: str = "the contract") -> bytes:
     try:
         return path.read_bytes()
     except OSError as exc:
-        raise SpecError(f"cannot read the contract {path}: {exc.strerror or exc}") from None
+        raise SpecError(f"cannot read {what} {path}: {exc.strerror or exc}") from None
 
 
-def _parse(path: Path) -> dict[str, Any]:
+def _mtime(path: Path) -> int:
+    return path.stat().st_mtime_ns if path.exists() else 0
+
+
+def _parse(path: Path, overlay: bool = False) -> dict[str, Any]:
     # Parsed once per file version (mtime); deep-copied so a caller's edits never leak into the cache.
-    mtime_ns = path.stat().st_mtime_ns if path.exists() else 0
-    return copy.deepcopy(_parse_cached(path.resolve(), mtime_ns))
+    return copy.deepcopy(_parse_cached(path.resolve(), _mtime(path), overlay))
 
 
 @lru_cache(maxsize=8)
-def _parse_cached(path: Path, _mtime_ns: int) -> dict[str, Any]:
+def _parse_cached(path: Path, _mtime_ns: int, overlay: bool) -> dict[str, Any]:
+    what = "the client overlay" if overlay else "the contract"
     try:
-        data = yaml.load(_read_bytes(path), Loader=_LOADER)
+        data = yaml.load(_read_bytes(path, what), Loader=_LOADER)
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         where = f" at line {mark.line + 1}" if mark is not None else ""
-        raise SpecError(f"the contract {path} is not valid YAML{where}") from None
-    if not isinstance(data, dict) or "openapi" not in data or "paths" not in data:
-        raise SpecError(f"the contract {path} is not an OpenAPI document (no 'openapi'/'paths' keys)")
+        raise SpecError(f"{what} {path} is not valid YAML{where}") from None
+    if overlay:
+        if not isinstance(data, dict) or "overlay" not in data or "actions" not in data:
+            raise SpecError(f"{what} {path} is not an OpenAPI Overlay (no 'overlay'/'actions' keys)")
+    elif not isinstance(data, dict) or "openapi" not in data or "paths" not in data:
+        raise SpecError(f"{what} {path} is not an OpenAPI document (no 'openapi'/'paths' keys)")
     return data
+
+
+@lru_cache(maxsize=4)
+def _client_cached(
+    page_path: Path, _page_mtime: int, overlay_path: Path, _overlay_mtime: int
+) -> dict[str, Any]:
+    from mmcontract.contract.levels import effective_contract
+
+    page = _parse_cached(page_path, _page_mtime, False)
+    overlay = _parse_cached(overlay_path, _overlay_mtime, True)
+    return effective_contract("client", page, overlay)
 
 
 # ---------------------------------------------------------------------------------------------- x-doc-gap

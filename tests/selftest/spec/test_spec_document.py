@@ -66,7 +66,7 @@ def test_load_spec_returns_independent_copies():
 def test_load_spec_and_spec_hash_take_another_path(tmp_path):
     other = tmp_path / "other.yaml"
     other.write_text("openapi: 3.1.0\ninfo: {title: t, version: '1'}\npaths: {}\n")
-    assert load_spec(other)["info"]["title"] == "t"
+    assert load_spec(path=other)["info"]["title"] == "t"
     assert spec_hash(other) == hashlib.sha256(other.read_bytes()).hexdigest()
 
 
@@ -82,14 +82,14 @@ def test_load_spec_fails_with_one_clear_line(tmp_path, content, message):
     bad = tmp_path / "bad.yaml"
     bad.write_text(content)
     with pytest.raises(SpecError) as caught:
-        load_spec(bad)
+        load_spec(path=bad)
     assert message in str(caught.value)
     assert "\n" not in str(caught.value)
 
 
 def test_a_missing_contract_is_a_spec_error(tmp_path):
     with pytest.raises(SpecError, match="cannot read the contract"):
-        load_spec(tmp_path / "absent.yaml")
+        load_spec(path=tmp_path / "absent.yaml")
     with pytest.raises(SpecError, match="cannot read the contract"):
         spec_hash(tmp_path / "absent.yaml")
 
