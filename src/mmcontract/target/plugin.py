@@ -31,7 +31,9 @@ from typing import Any, NamedTuple
 import httpx
 import pytest
 
+from mmcontract.checks.catalogue import found_by_schemathesis_tests
 from mmcontract.errors import MMContractError
+from mmcontract.report.model import LEVELS
 from mmcontract.target.config import (
     DEFAULT_REQUEST_TIMEOUT,
     ENV_ENDPOINT,
@@ -77,6 +79,13 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     group.addoption(
         "--request-timeout", type=float, default=DEFAULT_REQUEST_TIMEOUT, help="seconds per request"
     )
+    group.addoption(
+        "--level",
+        default="page",
+        choices=LEVELS,
+        help="the verdict: page (what the reference page states, default) or client (the page plus what the "
+        "official datarobot client needs); failures of the other level are still reported",
+    )
     group.addoption("--mm-embedded", action="store_true", default=False, help=argparse.SUPPRESS)
     group.addoption("--mm-operation", action="append", default=[], help=argparse.SUPPRESS)
     group.addoption("--mm-results", default=None, help=argparse.SUPPRESS)
@@ -115,6 +124,9 @@ class _SessionState:
         self.notes: dict[str, list[dict[str, Any]]] = defaultdict(
             list
         )  # nodeid -> failures noted by the test
+        # nodeid -> findings that do not stop the test (the client-level schema check, MM801), keyed so that a
+        # finding repeated on many cases is reported once (the last example, the smallest after shrinking)
+        self.findings: dict[str, dict[tuple[str, str, str], dict[str, Any]]] = defaultdict(dict)
         self.created: list[CreatedModel] = []
         self.cases: dict[str, int] = defaultdict(int)  # nodeid -> cases a Schemathesis test sent
         self.timed_out: set[str] = set()
@@ -153,6 +165,7 @@ class _SessionState:
             "request_timeout": opt("request_timeout"),
             "operations": operations,
             "checks": tuple(opt("mm_check") or ()),
+            "level": opt("level"),
         }
         try:
             if endpoint:
@@ -223,6 +236,14 @@ def current_target() -> TargetConfig:
 def current_nodeid() -> str:
     """The running test's node id (pytest keeps it in PYTEST_CURRENT_TEST as "<nodeid> (<phase>)")."""
     return os.environ.get("PYTEST_CURRENT_TEST", "").rsplit(" (", 1)[0]
+
+
+def note_finding(nodeid: str, failure: dict[str, Any]) -> None:
+    """A failure record that does not stop the test that found it (the client-level schema check, which must not
+    cut a Schemathesis test short and hide page failures): it joins the test's record whatever its outcome."""
+    message = str(failure.get("message") or "")
+    key = (str(failure.get("check")), str(failure.get("operation")), message.splitlines()[0] if message else "")
+    session_state().findings[nodeid][key] = failure
 
 
 def note_failure(nodeid: str, failure: dict[str, Any]) -> None:
@@ -464,6 +485,7 @@ def _item_record(
 ) -> dict[str, Any]:
     code, operations = _marker_info(item)
     operation_label = getattr(item, "operation_label", None)
+    failures = [*failures, *session_state().findings.pop(item.nodeid, {}).values()]
     return {
         "kind": "item",
         "nodeid": item.nodeid,
@@ -548,9 +570,11 @@ def pytest_ignore_collect(collection_path: Path, config: pytest.Config) -> bool 
     if not checks or not name.startswith("test_") or collection_path.parent.name != "contract":
         return None
     schemathesis_module = name.startswith(("test_schemathesis", "test_stateful"))
-    if not any(code.startswith("ST") for code in checks) and schemathesis_module:
+    if not any(found_by_schemathesis_tests(code) for code in checks) and schemathesis_module:
         return True
-    if all(code.startswith("ST") for code in checks) and name.startswith("test_semantics_"):
+    if all(found_by_schemathesis_tests(code) for code in checks) and name.startswith(
+        ("test_semantics_", "test_client_")
+    ):
         return True
     return None
 
@@ -574,7 +598,7 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
         selected = not wanted_ops or bool(wanted_ops.intersection(ops))
         if wanted_checks:
             if label is not None or item.nodeid.split("::")[0].endswith("test_stateful.py"):
-                selected = selected and any(c.startswith("ST") for c in wanted_checks)
+                selected = selected and any(found_by_schemathesis_tests(c) for c in wanted_checks)
             else:
                 selected = selected and code in wanted_checks
         (keep if selected else drop).append(item)
