@@ -6,16 +6,16 @@ from __future__ import annotations
 
 import pytest
 
-from mmcontract.checks import schemathesis_checks
+from mmcontract.st.steering import STEERING, WRITE_METHODS, Steering
 from mmcontract.target.config import TargetConfig
 from mmcontract.target.discovery import Discovery
 from mmcontract.target.plugin import create_registered_model
 
 
 @pytest.fixture(scope="session")
-def steering(target: TargetConfig, discovered: Discovery) -> schemathesis_checks.Steering:
-    """Points Schemathesis's path ids at resources that exist on the target (see schemathesis_checks)."""
-    steer = schemathesis_checks.STEERING
+def steering(target: TargetConfig, discovered: Discovery) -> Steering:
+    """Points Schemathesis's path ids at resources that exist on the target (see mmcontract.st.steering)."""
+    steer = STEERING
     steer.registered_model_ids = list(discovered.registered_model_ids)
     steer.versions = list(discovered.versions)
     steer.deployment_versions = list(discovered.deployment_versions)
@@ -26,11 +26,11 @@ def steering(target: TargetConfig, discovered: Discovery) -> schemathesis_checks
 
 
 @pytest.fixture(scope="session")
-def created_for_writes(api, target: TargetConfig, steering: schemathesis_checks.Steering):
+def created_for_writes(api, target: TargetConfig, steering: Steering):
     """Creates, on first use by each write operation, a registered model that operation may change."""
 
     def ensure(label: str) -> None:
-        if not target.allow_writes or label.split()[0] not in schemathesis_checks.WRITE_METHODS:
+        if not target.allow_writes or label.split()[0] not in WRITE_METHODS:
             return
         if label in steering.created or "{" not in label:
             return

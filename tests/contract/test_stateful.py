@@ -1,13 +1,14 @@
 """Stateful workflows from the contract's OpenAPI links (create -> read -> update -> read -> archive -> read),
 only with --allow-writes and a profile that runs them. Writes reach only resources the run created (see
-Steering in mmcontract.checks.schemathesis_checks)."""
+Steering in mmcontract.st.steering)."""
 
 from __future__ import annotations
 
 import pytest
 from hypothesis import HealthCheck, settings
 
-from mmcontract.checks import schemathesis_checks
+from mmcontract.st.config import load_schema
+from mmcontract.st.execute import validate_step
 from mmcontract.target.plugin import current_target
 
 TARGET = current_target()
@@ -29,13 +30,11 @@ pytestmark = [
 ]
 
 if ENABLED:
-    schema = schemathesis_checks.load_schema(TARGET)
+    schema = load_schema(TARGET)
 
     class ContractWorkflow(schema.as_state_machine()):  # type: ignore[misc]
         def validate_response(self, response, case, additional_checks=None, **kwargs):
-            schemathesis_checks.validate_step(
-                super().validate_response, response, case, additional_checks, kwargs
-            )
+            validate_step(super().validate_response, response, case, additional_checks, kwargs)
 
     TestStatefulWorkflows = ContractWorkflow.TestCase
     TestStatefulWorkflows.settings = settings(

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from mmcontract import spec
 from mmcontract.report.model import Level
 
 FAMILIES = (
@@ -126,3 +127,37 @@ def found_by_schemathesis_tests(code: str) -> bool:
     """Whether the Schemathesis tests (tests/contract/test_schemathesis.py, test_stateful.py) report `code`:
     Schemathesis's own checks, and the client-level schema check run on every response they validate."""
     return code.startswith("ST") or code == "MM801"
+
+
+FAMILIES_OF_SCHEMATHESIS_TEST = ("server-error", "status", "content-type", "schema", "validation", "auth")
+
+
+def family_of(code: str) -> str:
+    return CHECKS[code].family if code in CHECKS else "schema"
+
+
+def title_of(code: str, fallback: str = "") -> str:
+    if code in CHECKS:
+        return CHECKS[code].title
+    try:
+        from schemathesis.failure_codes import get_failure_class
+
+        cls = get_failure_class(code)
+    except ImportError:
+        cls = None
+    return getattr(cls, "kind_title", None) or fallback or code
+
+
+def basis_of(code: str, operation: str) -> str:
+    """What requires the check, in one line (the suite fails only on the page or a recorded decision)."""
+    family = family_of(code)
+    where = f"contract {spec.SPEC_PATH.name}, {operation}"
+    return {
+        "server-error": f"page: a request never gets a 5xx ({where})",
+        "status": f"page: the documented status codes ({where}; 401 added, see x-doc-gap)",
+        "content-type": f"page: the documented media type application/json ({where})",
+        "schema": f"page: the documented response schema ({where}; recorded decisions marked x-doc-gap)",
+        "validation": f"page: the documented parameter types, bounds and enums ({where})",
+        "auth": f"page: every operation needs the Authorization header ({where}; 401 per x-doc-gap)",
+        "writes": f"page: the documented resource lifecycle ({where})",
+    }.get(family, where)

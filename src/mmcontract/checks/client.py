@@ -51,7 +51,7 @@ NEEDS: dict[str, ClientNeed] = {
             "MM802",
             ("token-auth-scheme", "token-scheme", "auth-token-scheme", "token-auth"),
             'dr.Client(token=...) -> every request with "Authorization: Token <token>"',
-            "rest.py:RESTClientObject.__init__ (authentication_type defaults to \"Token\")",
+            'rest.py:RESTClientObject.__init__ (authentication_type defaults to "Token")',
             "every call of the client is refused (401); dr.Client() raises ClientError",
         ),
         ClientNeed(
@@ -232,7 +232,9 @@ PACKAGE_KEYS = (
 CREATE = "modelPackages/fromLeaderboard/"
 
 
-def _create(client: httpx.Client, leaderboard_model_id: str, package_name: str, model_name: str) -> httpx.Response:
+def _create(
+    client: httpx.Client, leaderboard_model_id: str, package_name: str, model_name: str
+) -> httpx.Response:
     body = {"modelId": leaderboard_model_id, "name": package_name, "registeredModelName": model_name}
     response = client.post(CREATE, json=body)
     if response.status_code in (401, 403, 404, 422):
@@ -276,7 +278,9 @@ def check_create_parses(client: httpx.Client, leaderboard_model_id: str) -> list
     response = _create(client, leaderboard_model_id, name, name)
     try:
         body = _json(response)
-        missing = [key for key in PACKAGE_KEYS if key not in body] if isinstance(body, dict) else list(PACKAGE_KEYS)
+        missing = (
+            [key for key in PACKAGE_KEYS if key not in body] if isinstance(body, dict) else list(PACKAGE_KEYS)
+        )
         if not 200 <= response.status_code < 300 or missing:
             raise violation(
                 "MM804",
@@ -305,7 +309,8 @@ def check_registered_model_name(client: httpx.Client, leaderboard_model_id: str)
                 "MM805",
                 f"no registered model named {model_name!r} after the create",
                 expected=f"GET /registeredModels/?search={model_name} lists a model of that name",
-                actual="none" + (f"; create answered {status_line(response)}" if response is not None else ""),
+                actual="none"
+                + (f"; create answered {status_line(response)}" if response is not None else ""),
                 response=response,
             )
         body = _json(response)
@@ -338,7 +343,11 @@ def check_role_names(client: httpx.Client, registered_model_ids: list[str], *, l
             continue
         looked += 1
         unknown = sorted(
-            {str(r.get("role")) for r in data if isinstance(r, dict) and r.get("role") not in known_role_names()}
+            {
+                str(r.get("role"))
+                for r in data
+                if isinstance(r, dict) and r.get("role") not in known_role_names()
+            }
         )
         if unknown:
             raise violation(
@@ -355,11 +364,18 @@ def check_role_names(client: httpx.Client, registered_model_ids: list[str], *, l
 
 def _ids(response: httpx.Response) -> list[Any] | None:
     data = (_json(response) or {}).get("data") if response.status_code == 200 else None
-    return sorted(str(item.get("id")) for item in data if isinstance(item, dict)) if isinstance(data, list) else None
+    return (
+        sorted(str(item.get("id")) for item in data if isinstance(item, dict))
+        if isinstance(data, list)
+        else None
+    )
 
 
 # (path, parameter): the boolean filters the client's list filters send (RegisteredModel(Versions)ListFilters)
-BOOLEAN_FILTERS = (("registeredModels/", "imported"), ("registeredModels/{registeredModelId}/versions/", "imported"))
+BOOLEAN_FILTERS = (
+    ("registeredModels/", "imported"),
+    ("registeredModels/{registeredModelId}/versions/", "imported"),
+)
 
 
 def check_capital_booleans(client: httpx.Client, registered_model_ids: list[str]) -> list[str]:
@@ -412,7 +428,9 @@ def check_naive_datetimes(client: httpx.Client) -> list[str]:
 # ------------------------------------------------------------------------------------------------ MM801
 
 SCHEMA_CODE = "MM801"
-SCHEMA_FAILURES = frozenset({"ST108"})  # a body that does not match the schema (other ST codes are page matters)
+SCHEMA_FAILURES = frozenset(
+    {"ST108"}
+)  # a body that does not match the schema (other ST codes are page matters)
 
 
 class ClientSchemaCheck:
@@ -503,7 +521,9 @@ class ClientSchemaCheck:
         field = "/".join(map(str, failure.instance_path)) or "(root)"
         schema = self._schema_name(case.operation.path, case.method.lower(), status)
         actions = [self.actions[i] for i in blamed]
-        evidence = "; ".join(str(a.get("x-evidence") or a.get("description") or a.get("target")) for a in actions)
+        evidence = "; ".join(
+            str(a.get("x-evidence") or a.get("description") or a.get("target")) for a in actions
+        )
         breaks = "; ".join(str(a["x-breaks"]) for a in actions if a.get("x-breaks"))
         message = failure.validation_message or str(failure.message).splitlines()[0]
         return {
@@ -523,7 +543,9 @@ class ClientSchemaCheck:
 
     def _schema_name(self, path: str, method: str, status: int) -> str:
         responses = ((self.client["paths"].get(path) or {}).get(method) or {}).get("responses") or {}
-        response = responses.get(str(status)) or responses.get(f"{str(status)[0]}XX") or responses.get("default")
+        response = (
+            responses.get(str(status)) or responses.get(f"{str(status)[0]}XX") or responses.get("default")
+        )
         schema = (((response or {}).get("content") or {}).get("application/json") or {}).get("schema") or {}
         refs = re.findall(r"#/components/schemas/([A-Za-z0-9_.-]+)", repr(schema))
         return refs[-1] if refs else f"of {method.upper()} {path}"
@@ -545,7 +567,9 @@ def schema_findings(case: Any, response: Any, config: Any) -> list[dict[str, Any
             _CHECK = ClientSchemaCheck(config)
         return _CHECK.findings(case, response)
     except Exception as exc:
-        raise ClientCheckError(f"the client-level schema check could not run: {type(exc).__name__}: {exc}") from exc
+        raise ClientCheckError(
+            f"the client-level schema check could not run: {type(exc).__name__}: {exc}"
+        ) from exc
 
 
 class ClientCheckError(Exception):

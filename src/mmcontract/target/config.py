@@ -73,7 +73,9 @@ class TargetConfig:
     embedded: bool = False  # the target is the reference server this run started (safe to probe anything)
     operations: tuple[str, ...] = ()  # internal: restrict the run to these "METHOD /path" labels (empty: all)
     checks: tuple[str, ...] = ()  # internal: only the tests of these check codes (empty: all)
-    level: Level = "page"  # the verdict asked for: page, or client (the page plus the official client's needs)
+    level: Level = (
+        "page"  # the verdict asked for: page, or client (the page plus the official client's needs)
+    )
 
     def __post_init__(self) -> None:
         if self.token_prefix not in TOKEN_PREFIXES:

@@ -34,6 +34,7 @@ import pytest
 from mmcontract.checks.catalogue import found_by_schemathesis_tests
 from mmcontract.errors import MMContractError
 from mmcontract.report.model import LEVELS
+from mmcontract.st.records import failures_from_exception
 from mmcontract.target.config import (
     DEFAULT_REQUEST_TIMEOUT,
     ENV_ENDPOINT,
@@ -242,7 +243,11 @@ def note_finding(nodeid: str, failure: dict[str, Any]) -> None:
     """A failure record that does not stop the test that found it (the client-level schema check, which must not
     cut a Schemathesis test short and hide page failures): it joins the test's record whatever its outcome."""
     message = str(failure.get("message") or "")
-    key = (str(failure.get("check")), str(failure.get("operation")), message.splitlines()[0] if message else "")
+    key = (
+        str(failure.get("check")),
+        str(failure.get("operation")),
+        message.splitlines()[0] if message else "",
+    )
     session_state().findings[nodeid][key] = failure
 
 
@@ -448,8 +453,6 @@ def _failures_of(item: pytest.Item, call: pytest.CallInfo[None]) -> tuple[list[d
         type(leaf).__module__.startswith("schemathesis") for leaf in leaves
     ):
         # a Schemathesis test (or state machine): it noted each failure with its curl line as it happened
-        from mmcontract.checks.schemathesis_checks import failures_from_exception
-
         failures = failures_from_exception(
             exc, operation_label or (operations[0] if operations else ""), notes
         )

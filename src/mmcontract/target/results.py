@@ -15,8 +15,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from mmcontract.checks.schemathesis_checks import FAMILIES_OF_SCHEMATHESIS_TEST, family_of, title_of
-from mmcontract.checks.catalogue import level_of
+from mmcontract.checks.catalogue import FAMILIES_OF_SCHEMATHESIS_TEST, family_of, level_of, title_of
 from mmcontract.report.model import LEVELS, Coverage, Failure, RunResult, Verdict
 from mmcontract.target.config import TargetConfig
 from mmcontract.target.operations import operations

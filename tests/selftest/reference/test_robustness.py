@@ -67,7 +67,8 @@ checks.positive_data_acceptance.expected-statuses = ["2xx", "401", "403", "404",
 HOOKS = """
 import schemathesis
 
-from mmcontract.checks.schemathesis_checks import is_excused_negative, lenience_table, query_params_table
+from mmcontract.st.discretion import query_params_table
+from mmcontract.st.lenience import is_excused_negative, lenience_table
 from mmcontract.spec import load_spec
 
 _SPEC = load_spec()

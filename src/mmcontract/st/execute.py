@@ -1,0 +1,97 @@
+"""One generated case, or one state-machine step: sent (waiting out 429 + Retry-After), counted, validated.
+
+Failures are noted with their curl line and response excerpt before they propagate, so the report can show the
+request that failed.
+"""
+
+from __future__ import annotations
+
+import time
+from typing import Any
+
+import pytest
+import requests
+from schemathesis.core.failures import FailureGroup
+
+from mmcontract.checks.catalogue import family_of
+from mmcontract.target import plugin
+from mmcontract.target.config import TargetConfig
+from mmcontract.target.ratelimit import MAX_RETRIES, retry_after_seconds
+from mmcontract.target.reproduce import response_excerpt
+
+
+def run_case(case: Any, target: TargetConfig) -> None:
+    """Send one generated case (waiting out 429 + Retry-After), count it, and validate the answer.
+
+    Failures are noted with their curl line and response excerpt before they propagate, so the report can
+    show the request that failed. A request timeout is a failure of the operation; the test stops there
+    rather than spend the budget (and shrinking) on more timeouts.
+    """
+    state = plugin.session_state()
+    nodeid = plugin.current_nodeid()
+    state.cases[nodeid] += 1
+    label = case.operation.label
+    try:
+        for _ in range(MAX_RETRIES + 1):
+            response = case.call()
+            header = response.headers.get("retry-after")
+            delay = (
+                retry_after_seconds(header[0] if header else None) if response.status_code == 429 else None
+            )
+            if delay is None:
+                break
+            time.sleep(delay)
+    except requests.Timeout:
+        curl = case.as_curl_command()
+        state.count(case.method, case.formatted_path, None)
+        plugin.note_failure(
+            nodeid,
+            {
+                "check": "ST112",
+                "operation": label,
+                "title": "Response within the request timeout",
+                "family": family_of("ST112"),
+                "message": f"no response within {target.request_timeout:g} s",
+                "basis": f"--request-timeout {target.request_timeout:g} s",
+                "expected": f"a response within {target.request_timeout:g} s",
+                "actual": "timeout",
+                "curl": curl,
+                "response_excerpt": None,
+            },
+        )
+        state.timed_out.add(nodeid)
+        pytest.skip(f"request timeout after {target.request_timeout:g} s")
+    state.count(response.request.method or case.method, response.request.url or "", response.status_code)
+    try:
+        # the auth header named as the caller's own, so `ignored_auth` knows it is real and probes without it
+        case.validate_response(response, headers=target.headers())
+    except FailureGroup as exc:
+        curl = case.as_curl_command(headers=dict(response.request.headers))
+        excerpt = response_excerpt(response)
+        for failure in exc.exceptions:
+            plugin.note_failure(nodeid, {"check": failure.code, "curl": curl, "response_excerpt": excerpt})
+        raise
+
+
+def validate_step(
+    machine: Any, response: Any, case: Any, additional_checks: Any, kwargs: dict[str, Any]
+) -> None:
+    """A state machine step's validation, counted and noted like `run_case` (curl line per failure)."""
+    state = plugin.session_state()
+    state.count(response.request.method or case.method, response.request.url or "", response.status_code)
+    try:
+        case.validate_response(
+            response,
+            additional_checks=additional_checks,
+            headers=state.target.headers(),
+            transport_kwargs=kwargs or None,
+            recorder=getattr(machine, "recorder", None),
+        )
+    except FailureGroup as exc:
+        curl = case.as_curl_command(headers=dict(response.request.headers))
+        excerpt = response_excerpt(response)
+        for failure in exc.exceptions:
+            plugin.note_failure(
+                plugin.current_nodeid(), {"check": failure.code, "curl": curl, "response_excerpt": excerpt}
+            )
+        raise
