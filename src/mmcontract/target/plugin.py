@@ -128,6 +128,7 @@ class _SessionState:
         # nodeid -> findings that do not stop the test (the client-level schema check, MM801), keyed so that a
         # finding repeated on many cases is reported once (the last example, the smallest after shrinking)
         self.findings: dict[str, dict[tuple[str, str, str], dict[str, Any]]] = defaultdict(dict)
+        self.client_check_broken = False  # the client-level schema check could not run (reported once)
         self.created: list[CreatedModel] = []
         self.cases: dict[str, int] = defaultdict(int)  # nodeid -> cases a Schemathesis test sent
         self.timed_out: set[str] = set()
