@@ -43,7 +43,7 @@ NEEDS: dict[str, ClientNeed] = {
         ClientNeed(
             "MM802",
             ("token-auth-scheme", "token-scheme", "auth-token-scheme", "token-auth"),
-            'dr.Client(token=...) -> every request with "Authorization: Token <token>"',
+            "dr.Client() (default authentication_type Token) -> every request",
             'rest.py:RESTClientObject.__init__ (authentication_type defaults to "Token")',
             "every call of the client is refused (401); dr.Client() raises ClientError",
         ),

@@ -54,7 +54,7 @@ class ClientSchemaCheck:
         return self._schemas[applied]
 
     def _failures(self, applied: int, path: str, method: str, response: Any) -> dict[tuple[Any, ...], Any]:
-        from schemathesis.core.failures import FailureGroup
+        from schemathesis.core.failures import Failure, FailureGroup
 
         try:
             operation = self._schema(applied)[path][method]
@@ -62,11 +62,13 @@ class ClientSchemaCheck:
             return {}
         try:
             operation.validate_response(response)
-        except FailureGroup as group:
-            return {_key(f): f for f in group.exceptions if getattr(f, "code", None) in SCHEMA_FAILURES}
-        except AssertionError:
+        except FailureGroup as group:  # several failures
+            found: list[Any] = list(group.exceptions)
+        except Failure as failure:  # exactly one
+            found = [failure]
+        else:
             return {}
-        return {}
+        return {_key(f): f for f in found if getattr(f, "code", None) in SCHEMA_FAILURES}
 
     def findings(self, case: Any, response: Any) -> list[dict[str, Any]]:
         """MM801 records for `response` (empty when the client contract adds nothing it breaks)."""
@@ -111,7 +113,12 @@ class ClientSchemaCheck:
         label = case.operation.label
         status = response.status_code
         field = "/".join(map(str, failure.instance_path)) or "(root)"
-        schema = self._schema_name(case.operation.path, case.method.lower(), status)
+        located = re.search(r"Schema at /components/schemas/(\S+?):?\s", str(failure.message))
+        schema = (
+            located.group(1)
+            if located
+            else self._schema_name(case.operation.path, case.method.lower(), status)
+        )
         actions = [self.actions[i] for i in blamed]
         evidence = "; ".join(
             str(a.get("x-evidence") or a.get("description") or a.get("target")) for a in actions
@@ -128,7 +135,7 @@ class ClientSchemaCheck:
             "basis": f"client: {evidence}; breaks: {breaks or 'the client cannot parse the answer'}",
             "expected": f"{schema} as overlay action(s) {', '.join(str(i + 1) for i in blamed)} "
             f"({', '.join(str(a.get('target')) for a in actions)}) make it",
-            "actual": f"{field} = {failure.instance!r}"[:300],
+            "actual": f"{field} = {failure.instance!r}"[:200],
             "curl": case.as_curl_command(headers=dict(response.request.headers)),
             "response_excerpt": response_excerpt(response),
         }
