@@ -1,0 +1,134 @@
+"""The two verdicts end to end (`mmcontract run --level page|client`): the reference server passes both levels;
+a server that breaks only what the official client needs (client_breaking.literal: the page's letter where the
+client needs more) fails at --level client with the code of each breakage and passes at --level page, where the
+same failures are still reported, as information.
+
+The runs go through the runner's Python API (the code path of `mmcontract run`), quick profile, fixed seed, only
+the client checks (MM801 runs inside the Schemathesis tests, so those run too, on the operations the overlay and
+the client checks touch)."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from client_breaking import BREAKAGES, literal
+
+from mmcontract.checks.catalogue import CHECKS, CLIENT_FAMILY
+from mmcontract.report.model import RunResult
+from mmcontract.runner import RunOptions, run
+from mmcontract.target.embedded import start_embedded
+
+SEED = 20261130
+CLIENT_CODES = tuple(sorted(code for code, info in CHECKS.items() if info.family == CLIENT_FAMILY))
+OPERATIONS = (
+    "GET /version/",
+    "GET /registeredModels/",
+    "GET /registeredModels/{registeredModelId}/sharedRoles/",
+    "GET /registeredModels/{registeredModelId}/versions/",
+    "GET /registeredModels/{registeredModelId}/versions/{versionId}/",
+    "POST /modelPackages/fromLeaderboard/",
+)
+
+
+def _run(level: str, report_dir: Path, breaking: bool) -> RunResult:
+    common = {
+        "profile": "quick",
+        "seed": SEED,
+        "level": level,
+        "checks": CLIENT_CODES,
+        "operations": OPERATIONS,
+        "report_dir": str(report_dir),
+        "quiet": True,
+    }
+    if not breaking:
+        return run(RunOptions(**common))
+    server = start_embedded(wrap=literal)
+    try:
+        return run(
+            RunOptions(
+                endpoint=server.base_url,
+                token=server.token,
+                allow_writes=True,
+                leaderboard_model_id=server.leaderboard_model_id,
+                **common,
+            )
+        )
+    finally:
+        server.stop()
+
+
+@pytest.fixture(scope="module")
+def runs(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[tuple[str, bool], RunResult]]:
+    base = tmp_path_factory.mktemp("levels")
+    yield {
+        (level, breaking): _run(level, base / f"{level}-{breaking}", breaking)
+        for level, breaking in (("client", False), ("client", True), ("page", True))
+    }
+
+
+def _lines(result: RunResult) -> list[str]:
+    return [f"{f.level} {f.check} {f.operation}: {f.message.splitlines()[0]}" for f in result.failures]
+
+
+def test_the_reference_server_passes_the_client_level(runs: dict[tuple[str, bool], RunResult]) -> None:
+    result = runs[("client", False)]
+    assert not result.errors, result.errors
+    assert result.level == "client"
+    assert _lines(result) == []
+    assert result.exit_code == 0 and result.outcome == "conformant"
+    client_cells = {(v.operation, v.status) for v in result.verdicts if v.family == CLIENT_FAMILY}
+    assert {op for op, status in client_cells if status == "passed"} >= {
+        "GET /version/",
+        "GET /registeredModels/",
+        "POST /modelPackages/fromLeaderboard/",
+    }, client_cells
+
+
+def test_the_page_letter_fails_the_client_level_naming_each_breakage(
+    runs: dict[tuple[str, bool], RunResult],
+) -> None:
+    result = runs[("client", True)]
+    assert not result.errors, result.errors
+    reported = {f.check for f in result.failures}
+    assert set(BREAKAGES.values()) <= reported, _lines(result)
+    assert {f.level for f in result.failures} == {"client"}, _lines(result)  # nothing breaks the page
+    assert result.exit_code == 1 and result.outcome == "violations"
+    for failure in result.failures:
+        assert failure.basis.startswith("client: ") and "breaks: " in failure.basis, failure.basis
+    schema = [f for f in result.failures if f.check == "MM801"]
+    assert {f.operation for f in schema} >= {
+        "GET /registeredModels/{registeredModelId}/versions/",
+        "GET /registeredModels/{registeredModelId}/versions/{versionId}/",
+    }
+    assert all("registeredModelId" in f.message or "registeredModelVersion" in f.message for f in schema)
+    assert all("RegisteredModelVersion" in f.basis for f in schema)
+
+
+def test_the_page_letter_passes_the_page_level_with_the_client_failures_reported(
+    runs: dict[tuple[str, bool], RunResult],
+) -> None:
+    page, client = runs[("page", True)], runs[("client", True)]
+    assert not page.errors, page.errors
+    assert page.level == "page"
+    assert page.exit_code == 0 and page.outcome == "conformant", _lines(page)
+    assert page.failures_at("page") == []
+    assert {f.check for f in page.failures} == {f.check for f in client.failures}
+
+
+def test_level_is_checked_before_the_run_starts() -> None:
+    environment = {k: v for k, v in os.environ.items() if not k.startswith("DATAROBOT_")}
+    proc = subprocess.run(
+        [sys.executable, "-m", "mmcontract", "run", "--level", "vendor"],
+        capture_output=True,
+        text=True,
+        env=environment,
+        timeout=60,
+    )
+    assert proc.returncode == 2
+    assert "Traceback" not in proc.stderr
+    assert "--level" in proc.stderr and "vendor" in proc.stderr
