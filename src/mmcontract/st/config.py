@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Any
 from mmcontract.st.discretion import is_server_discretion, query_params_table
 from mmcontract.st.lenience import is_excused_negative, lenience_table
 from mmcontract.st.steering import WRITE_METHODS, install_steering
+from mmcontract.target import plugin
 from mmcontract.target.config import TargetConfig
 from mmcontract.target.operations import load_spec, spec_path
 
@@ -114,7 +115,7 @@ def load_schema(target: TargetConfig) -> Any:
         if failure.code == "ST201":
             return not is_excused_negative(case, table, query_params)
         if failure.code in ("ST202", "ST103"):
-            return not is_server_discretion(case, response, query_params, target.request_timeout)
+            return not is_server_discretion(case, response, query_params, plugin.session_state().client)
         return True
 
     return schema

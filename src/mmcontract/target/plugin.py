@@ -6,7 +6,8 @@ Loaded by the repository's root conftest.py and by `mmcontract run` (`-p mmcontr
 
 Fixture contract (tests/contract/test_semantics_*.py code against it):
 - `target`: TargetConfig (base_url ends with /api/v2; `headers()` gives the auth header)
-- `api`: httpx.Client on `target.base_url + "/"` with the auth header; every request lands in `api_log`
+- `api`: httpx.Client on `target.base_url + "/"` with the auth header; every request lands in `api_log`. It is
+  the process's one suite client (`session_state().client`), which Schemathesis's re-send uses too
 - `api_log`: list of (method, url) of every request sent through `api`
 - `discovered`: Discovery, ids found on the target by listing
 - `writable_registered_model`: a registered model created by this test (only with --allow-writes)
@@ -24,7 +25,7 @@ import tempfile
 import time
 import uuid
 from collections import defaultdict
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any, NamedTuple
 
@@ -138,6 +139,9 @@ class _SessionState:
             Path(results) if results else None
         )  # made on first use (most sessions never write)
         self.is_worker = hasattr(config, "workerinput")
+        self.api_log: list[tuple[str, str]] = []  # (method, url) of every request sent through `client`
+        self.transport: httpx.BaseTransport | None = None  # below the 429 handling; None: the network
+        self._client: httpx.Client | None = None
 
     @property
     def results_dir(self) -> Path:
@@ -208,6 +212,31 @@ class _SessionState:
                 cell[1] += 1
         return label
 
+    @property
+    def client(self) -> httpx.Client:
+        """The suite's own HTTP client, one per process: the `api` fixture (semantic checks, discovery) and the
+        Schemathesis re-send (`mmcontract.st.discretion`). 429 + Retry-After is waited out, nothing is written
+        without --allow-writes, every request lands in `api_log` and every answer is counted (but discovery's)."""
+        if self._client is None:
+            self._client = open_client(
+                self.target,
+                transport=self.transport,
+                on_request=[self._on_request],
+                on_response=[self._on_response],
+            )
+        return self._client
+
+    def _on_request(self, request: httpx.Request) -> None:
+        if request.method not in READ_METHODS and not self.target.allow_writes:
+            # the one guard every contract test goes through: without --allow-writes nothing is written
+            pytest.skip(f"{request.method} needs --allow-writes (no write request is sent without it)")
+        self.api_log.append((request.method, str(request.url)))
+
+    def _on_response(self, response: httpx.Response) -> None:
+        if self.discovering:
+            return  # discovery is not a test case
+        self.count(response.request.method, str(response.request.url), response.status_code)
+
     def write(self, record: dict[str, Any]) -> None:
         token = self._target.token if self._target is not None else None
         line = strip_secret(json.dumps(record, default=str), token)
@@ -219,6 +248,9 @@ class _SessionState:
         if self.counts:
             self.write({"kind": "coverage", "counts": {op: list(c) for op, c in self.counts.items()}})
             self.counts.clear()
+        if self._client is not None:
+            self._client.close()
+            self._client = None
         if self._embedded is not None:
             self._embedded.stop()
             self._embedded = None
@@ -268,32 +300,30 @@ def target() -> TargetConfig:
 
 @pytest.fixture(scope="session")
 def api_log() -> list[tuple[str, str]]:
-    return []
+    return session_state().api_log
 
 
 @pytest.fixture(scope="session")
-def api(target: TargetConfig, api_log: list[tuple[str, str]]) -> Iterator[httpx.Client]:
-    state = session_state()
+def api(target: TargetConfig, api_log: list[tuple[str, str]]) -> httpx.Client:
+    return session_state().client
 
-    def on_request(request: httpx.Request) -> None:
-        if request.method not in READ_METHODS and not target.allow_writes:
-            # the one guard every contract test goes through: without --allow-writes nothing is written
-            pytest.skip(f"{request.method} needs --allow-writes (no write request is sent without it)")
-        api_log.append((request.method, str(request.url)))
 
-    def on_response(response: httpx.Response) -> None:
-        if state.discovering:
-            return  # discovery is not a test case
-        state.count(response.request.method, str(response.request.url), response.status_code)
-
-    with httpx.Client(
+def open_client(
+    target: TargetConfig,
+    *,
+    transport: httpx.BaseTransport | None = None,
+    on_request: list[Callable[[httpx.Request], None]] | None = None,
+    on_response: list[Callable[[httpx.Response], None]] | None = None,
+) -> httpx.Client:
+    """An httpx client for `target`: base URL + "/", the auth header, the request timeout, and 429 +
+    Retry-After waited out (`RetryAfterTransport` around `transport`, the network by default)."""
+    return httpx.Client(
         base_url=target.base_url + "/",
         headers=target.headers(),
         timeout=target.request_timeout,
-        transport=RetryAfterTransport(),
-        event_hooks={"request": [on_request], "response": [on_response]},
-    ) as client:
-        yield client
+        transport=RetryAfterTransport(transport),
+        event_hooks={"request": list(on_request or []), "response": list(on_response or [])},
+    )
 
 
 @pytest.fixture(scope="session")
