@@ -6,15 +6,18 @@ with `Allow` for an undeclared method), then handled. Every error is JSON `{"mes
 unexpected exception becomes a JSON 500 (a defect the suite must see) instead of a dropped connection.
 
 `--fault NAME` (see faults.py) switches on one deviation; each is a single `self.fault == ...` test at the
-one place it concerns.
+one place it concerns. `--variant NAME` (see variants.py) switches on legal choices where the page is silent
+the same way (`"name" in self.variants`); several combine, and a fault may come on top.
 """
 
 from __future__ import annotations
 
+import asyncio
 import hmac
 import json
 import logging
 import os
+import re
 import time
 from collections.abc import Awaitable, Callable, Sequence
 from typing import Any
@@ -23,7 +26,17 @@ from urllib.parse import urlencode
 from starlette.applications import Starlette
 
 from mmcontract.reference import queries
-from mmcontract.reference.documents import build_package_doc, build_target, capability_list
+from mmcontract.reference.documents import (
+    DEPLOYMENT_OPTIONAL,
+    PACKAGE_OFF_PAGE,
+    PACKAGE_OPTIONAL,
+    REGISTERED_MODEL_OPTIONAL,
+    build_package_doc,
+    build_target,
+    capability_list,
+    iso,
+    shape_optional,
+)
 from mmcontract.reference.faults import BY_NAME
 from mmcontract.reference.params import (
     BODY_ERROR,
@@ -42,6 +55,7 @@ from mmcontract.reference.params import (
 )
 from mmcontract.reference.seed import CALLER, build_seed, features_for, leaderboard_model, logs_for
 from mmcontract.reference.store import Store, dumps
+from mmcontract.reference.variants import expand
 
 log = logging.getLogger("mmcontract.reference")
 
@@ -65,6 +79,29 @@ ROLE_ALIASES = {
     "READ_WRITE": "READ_WRITE",
     "NO_ROLE": "NO_ROLE",
 }
+
+# variant roles-observer-as-observer: OBSERVER is stored as OBSERVER; stored roles as listed
+OBSERVER_ROLE_ALIASES = {**ROLE_ALIASES, "OBSERVER": "OBSERVER"}
+LISTED_ROLE_SQL = "CASE role WHEN 'CONSUMER' THEN 'OBSERVER' WHEN 'EDITOR' THEN 'ADMIN' ELSE role END"
+
+# variant uuid-ids: a 24-hex id <-> a UUID (version 8, "vendor-specific") holding its digits
+_OID = re.compile(rb"(?<![0-9a-fA-F-])([0-9a-f]{12})([0-9a-f]{3})([0-9a-f]{9})(?![0-9a-fA-F-])")
+_UUID = re.compile(
+    rb"(?<![0-9a-fA-F-])([0-9a-f]{8})-([0-9a-f]{4})-8([0-9a-f]{3})-8([0-9a-f]{3})-([0-9a-f]{6})000000"
+    rb"(?![0-9a-fA-F-])"
+)
+
+
+def oid_to_uuid(text: bytes) -> bytes:
+    return _OID.sub(
+        lambda m: b"%s-%s-8%s-8%s-%s000000" % (m[1][:8], m[1][8:], m[2], m[3][:3], m[3][3:]),
+        text,
+    )
+
+
+def uuid_to_oid(text: bytes) -> bytes:
+    return _UUID.sub(lambda m: m[1] + m[2] + m[3] + m[4] + m[5], text)
+
 
 Headers = list[tuple[bytes, bytes]]
 
@@ -97,10 +134,13 @@ def error_reply(error: ApiError) -> Reply:
 class Req:
     """What a handler needs of one request."""
 
-    __slots__ = ("_query", "args", "headers", "method", "path", "receive", "scope")
+    __slots__ = ("_query", "args", "headers", "method", "path", "receive", "scope", "variants")
 
-    def __init__(self, scope: dict[str, Any], receive: Any, args: list[str]) -> None:
+    def __init__(
+        self, scope: dict[str, Any], receive: Any, args: list[str], variants: frozenset[str] = frozenset()
+    ) -> None:
         self.scope = scope
+        self.variants = variants
         self.receive = receive
         self.method: str = scope["method"]
         self.path: str = scope["path"]
@@ -111,13 +151,16 @@ class Req:
     @property
     def query(self) -> Query:
         if self._query is None:
-            self._query = Query(self.scope.get("query_string", b""))
+            self._query = Query(self.scope.get("query_string", b""), self.variants)
         return self._query
 
     def base_url(self) -> str:
         scheme = self.scope.get("scheme", "http")
         host = self.headers.get(b"host")
-        if host:
+        server = self.scope.get("server")
+        if "links-server-address" in self.variants and server and server[0] not in ("0.0.0.0", "::"):
+            netloc = f"{server[0]}:{server[1]}" if server[1] else str(server[0])
+        elif host:
             netloc = host.decode("latin-1")
         else:
             server = self.scope.get("server") or ("127.0.0.1", 80)
@@ -125,9 +168,12 @@ class Req:
         return f"{scheme}://{netloc}{self.scope.get('root_path', '')}{self.path}"
 
     async def body(self) -> bytes:
+        too_large = 422 if "oversize-body-422" in self.variants else 413
         length = self.headers.get(b"content-length")
         if length is not None and length.isdigit() and int(length) > MAX_BODY_BYTES:
-            raise ApiError(413, f"Request body larger than {MAX_BODY_BYTES} bytes", {"body": "too large"})
+            raise ApiError(
+                too_large, f"Request body larger than {MAX_BODY_BYTES} bytes", {"body": "too large"}
+            )
         chunks: list[bytes] = []
         size = 0
         while True:
@@ -137,14 +183,19 @@ class Req:
             chunk = message.get("body", b"")
             size += len(chunk)
             if size > MAX_BODY_BYTES:
-                raise ApiError(413, f"Request body larger than {MAX_BODY_BYTES} bytes", {"body": "too large"})
+                raise ApiError(
+                    too_large, f"Request body larger than {MAX_BODY_BYTES} bytes", {"body": "too large"}
+                )
             chunks.append(chunk)
             if not message.get("more_body", False):
                 break
-        return b"".join(chunks)
+        body = b"".join(chunks)
+        return uuid_to_oid(body) if "uuid-ids" in self.variants else body
 
     async def json(self, *, required: bool) -> Any:
         content_type = self.headers.get(b"content-type")
+        if "content-type-lenient" in self.variants:
+            content_type = b"application/json"
         return parse_json_body(
             await self.body(), content_type.decode("latin-1") if content_type else None, required=required
         )
@@ -156,11 +207,16 @@ Handler = Callable[[Req], Awaitable[Reply]]
 class ReferenceApi:
     """The ASGI application every request reaches (the Starlette router's default); one per server."""
 
-    def __init__(self, store: Store, token: str, fault: str | None) -> None:
+    def __init__(
+        self, store: Store, token: str, fault: str | None, variants: frozenset[str] = frozenset()
+    ) -> None:
         self.store = store
         self.fault = fault
+        self.variants = variants
         token_bytes = token.encode()
-        self._credentials = (b"bearer " + token_bytes, b"token " + token_bytes)
+        self._credentials: tuple[bytes, ...] = (b"bearer " + token_bytes, b"token " + token_bytes)
+        if "token-bearer-only" in variants:
+            self._credentials = self._credentials[:1]
         self._bench_cache: dict[int, bytes] = {}
         self._routes = self._route_table()
 
@@ -168,6 +224,10 @@ class ReferenceApi:
     async def __call__(self, scope: dict[str, Any], receive: Any, send: Any) -> None:
         if scope["type"] != "http":
             return
+        if "uuid-ids" in self.variants:
+            scope = dict(scope)
+            scope["path"] = uuid_to_oid(scope["path"].encode()).decode()
+            scope["query_string"] = uuid_to_oid(scope.get("query_string", b""))
         try:
             reply = await self._dispatch(scope, receive)
         except ApiError as error:
@@ -175,12 +235,37 @@ class ReferenceApi:
         except Exception:
             log.exception("unhandled error in %s %s", scope.get("method"), scope.get("path"))
             reply = json_reply(500, {"message": "Internal server error"})
+        if self.variants:
+            self._vary(reply)
         body = b"" if scope["method"] == "HEAD" else reply.body
         headers = reply.headers
         if reply.status != 204:
             headers.append((b"content-length", str(len(reply.body)).encode()))
         await send({"type": "http.response.start", "status": reply.status, "headers": headers})
         await send({"type": "http.response.body", "body": body})
+
+    def _vary(self, reply: Reply) -> None:
+        """The variants that act on every response: error bodies, extra properties and header, UUID ids."""
+        variants = self.variants
+        if reply.status == 400 and "bad-query-422" in variants:
+            reply.status = 422
+        json_body = any(k == b"content-type" and v == b"application/json" for k, v in reply.headers)
+        if 400 <= reply.status < 500 and json_body and variants & {"error-body-plain", "error-body-text"}:
+            doc = json.loads(reply.body)
+            other = [(k, v) for k, v in reply.headers if k != b"content-type"]
+            if "error-body-text" in variants:
+                reply.body = f"{reply.status} {doc['message']}\n".encode()
+                reply.headers = [*other, (b"content-type", b"text/plain; charset=utf-8")]
+                json_body = False
+            else:
+                reply.body = dumps({"error": doc["message"], "detail": doc.get("errors") or {}}).encode()
+        if "extra-properties" in variants:
+            reply.headers.append((b"x-vendor-trace", b"mmcontract-reference"))
+            if json_body and reply.body:
+                reply.body = dumps(_with_vendor(json.loads(reply.body))).encode()
+        if "uuid-ids" in variants:
+            reply.body = oid_to_uuid(reply.body)
+            reply.headers = [(k, oid_to_uuid(v) if k == b"location" else v) for k, v in reply.headers]
 
     async def _dispatch(self, scope: dict[str, Any], receive: Any) -> Reply:
         path: str = scope["path"]
@@ -194,10 +279,14 @@ class ReferenceApi:
         if not path.startswith(API_PREFIX):
             return json_reply(404, {"message": f"Not found: {path[:200]}"})
         route = self._match(path[len(API_PREFIX) :])
+        if route is None and "no-trailing-slash-served" in self.variants and not path.endswith("/"):
+            route = self._match(path[len(API_PREFIX) :] + "/")
         if route is None:
             return json_reply(404, {"message": f"Not found: {path[:200]}"})
         handlers, args = route
         handler = handlers.get("GET" if method == "HEAD" else method)
+        if handler is None and "unknown-method-404" in self.variants:
+            return json_reply(404, {"message": f"Not found: {method} {path[:200]}"})
         if handler is None:
             allowed = ", ".join(sorted([*handlers, *(["HEAD"] if "GET" in handlers else [])]))
             return Reply(
@@ -208,7 +297,7 @@ class ReferenceApi:
         for arg in args:
             if len(arg) > MAX_ID_LENGTH:
                 return json_reply(404, {"message": "Not found: id too long", "errors": {"id": "unknown id"}})
-        return await handler(Req(scope, receive, args))
+        return await handler(Req(scope, receive, args, self.variants))
 
     def _authorised(self, scope: dict[str, Any], method: str, path: str) -> bool:
         value = None
@@ -231,10 +320,13 @@ class ReferenceApi:
     # ---- routing ------------------------------------------------------------------------------------
     def _route_table(self) -> dict[str, dict[str, Handler]]:
         """Path shapes (`*` is one id segment) -> {method: handler}."""
-        return {
+        off_page: dict[str, dict[str, Handler]] = {
             "version/": {"GET": self.get_version},
             "_bench/constant/": {"GET": self.bench_constant},
             "_bench/constant": {"GET": self.bench_constant},
+        }
+        return {
+            **({} if "page-routes-only" in self.variants else off_page),
             "modelPackages/": {"GET": self.list_model_packages},
             "modelPackages/fromLeaderboard/": {"POST": self.create_from_leaderboard},
             "modelPackages/fromLearningModel/": {"POST": self.create_from_learning_model},
@@ -300,16 +392,25 @@ class ReferenceApi:
             kept: list[tuple[str, str]] = []
         else:
             kept = [(k, v) for k, v in req.query.pairs if k not in ("offset", "limit")]
+        reordered = "links-query-order" in self.variants
 
         def link(at: int) -> str:
+            if reordered:  # limit and offset first, then the filters, then defaults made explicit
+                names = {k for k, _ in kept}
+                defaults = [(k, v) for k, v in (("sortDirection", "asc"),) if k not in names]
+                pairs = [("limit", str(limit)), ("offset", str(at)), *kept, *defaults]
+                return f"{base}?{urlencode(pairs)}"
             return f"{base}?{urlencode([*kept, ('offset', str(at)), ('limit', str(limit))])}"
 
         has_next = offset + limit < total
         next_url = link(offset + limit) if has_next or fault == "page-next-last-not-null" else None
         previous_url = link(max(0, offset - limit)) if offset > 0 else None
+        if limit == 0:  # limit-zero-empty: an empty page has no neighbours
+            next_url = previous_url = None
         total_count = len(docs) if fault == "page-total-page-local" else total
+        count = "" if "omit-optional" in self.variants else f'"count":{len(docs) + count_offset},'
         body = (
-            f'{{"count":{len(docs) + count_offset},"data":[{",".join(docs)}],'
+            f'{{{count}"data":[{",".join(docs)}],'
             f'"next":{dumps(next_url)},"previous":{dumps(previous_url)},"totalCount":{total_count}}}'
         )
         return Reply(200, body.encode())
@@ -327,30 +428,54 @@ class ReferenceApi:
         return self.store.page(table, clauses.sql(), clauses.params, order, skip, limit, select)
 
     def _package_docs(self, docs: list[str]) -> list[str]:
-        """Model package bodies as served (the response-schema faults of packages act here)."""
-        if self.fault not in ("schema-wrong-type", "schema-bad-enum"):
+        """Model package bodies as served (the response-schema faults and variants of packages act here)."""
+        shaped = self.variants & {"omit-optional", "null-optional-nullable", "package-page-properties-only"}
+        if self.fault not in ("schema-wrong-type", "schema-bad-enum") and not shaped:
             return docs
         out = []
         for text in docs:
             doc = json.loads(text)
             if self.fault == "schema-wrong-type":
                 doc["activeDeploymentCount"] = str(doc["activeDeploymentCount"])
-            else:
+            elif self.fault == "schema-bad-enum":
                 doc["buildStatus"] = "done"
+            self._shape(doc, PACKAGE_OPTIONAL)
+            if "package-page-properties-only" in self.variants:
+                for key in PACKAGE_OFF_PAGE:
+                    doc.pop(key, None)
+            out.append(dumps(doc))
+        return out
+
+    def _shape(self, doc: dict[str, Any], optional: dict[tuple[str, ...], bool]) -> None:
+        """The variants null-optional-nullable and omit-optional on one document."""
+        if "null-optional-nullable" in self.variants:
+            shape_optional(doc, optional, omit=False)
+        if "omit-optional" in self.variants:
+            shape_optional(doc, optional, omit=True)
+
+    def _deployment_docs(self, docs: list[str]) -> list[str]:
+        if not self.variants & {"omit-optional", "null-optional-nullable"}:
+            return docs
+        out = []
+        for text in docs:
+            doc = json.loads(text)
+            self._shape(doc, DEPLOYMENT_OPTIONAL)
             out.append(dumps(doc))
         return out
 
     def _rm_docs(self, docs: list[str]) -> list[str]:
-        """Registered model bodies as served (the response-schema faults of registered models act here)."""
-        if self.fault not in ("schema-null-not-nullable", "schema-bad-datetime"):
+        """Registered model bodies as served (the response-schema faults and variants act here)."""
+        shaped = self.variants & {"omit-optional", "null-optional-nullable"}
+        if self.fault not in ("schema-null-not-nullable", "schema-bad-datetime") and not shaped:
             return docs
         out = []
         for text in docs:
             doc = json.loads(text)
             if self.fault == "schema-null-not-nullable":
                 doc["name"] = None
-            else:
+            elif self.fault == "schema-bad-datetime":
                 doc["createdAt"] = "24/08/2019"
+            self._shape(doc, REGISTERED_MODEL_OPTIONAL)
             out.append(dumps(doc))
         return out
 
@@ -401,7 +526,7 @@ class ReferenceApi:
     async def list_model_packages(self, req: Req) -> Reply:
         q = req.query
         offset, limit = q.page()
-        clauses, order = queries.model_packages(q, self.store, fault=self.fault)
+        clauses, order = queries.model_packages(q, self.store, fault=self.fault, variants=self.variants)
         page_limit = None if self.fault == "page-limit-ignored" else limit
         total, docs = self._page("packages", clauses, order, offset, page_limit)
         return self._list_reply(req, total, self._package_docs(docs), offset, limit)
@@ -438,15 +563,17 @@ class ReferenceApi:
     async def list_model_logs(self, req: Req) -> Reply:
         package_id = req.args[0]
         self._require_package(package_id)
-        offset, limit = req.query.page(maximum=MAX_LOG_LIMIT, default_limit=MAX_LOG_LIMIT)
+        offset, limit = req.query.page(maximum=MAX_LOG_LIMIT)
         clauses = queries.Clauses()
         clauses.add("package_id = ?", package_id)
-        total, docs = self._page("model_logs", clauses, "pos ASC", offset, limit)
+        order = "pos DESC" if "order-newest-first" in self.variants else "pos ASC"
+        total, docs = self._page("model_logs", clauses, order, offset, limit)
         return self._list_reply(req, total, docs, offset, limit)
 
     async def list_package_shared_roles(self, req: Req) -> Reply:
         package_doc = json.loads(self._require_package(req.args[0]))
-        return self._shared_roles_reply(req, package_doc["registeredModelId"])
+        # a package of no registered model (variant no-registered-model-name) keeps its grants under its id
+        return self._shared_roles_reply(req, package_doc["registeredModelId"] or package_doc["id"])
 
     def _shared_roles_reply(self, req: Req, rm_id: str) -> Reply:
         q = req.query
@@ -456,24 +583,33 @@ class ReferenceApi:
         clauses.add("rm_id = ?", rm_id)
         if where:
             clauses.add(where, *params)
+        role = LISTED_ROLE_SQL if "roles-observer-as-observer" in self.variants else "role"
         total, docs = self._page(
             "shared_roles",
             clauses,
-            "seq ASC",
+            "seq DESC" if queries.unsorted(q, self.variants) else "seq ASC",
             offset,
             limit,
-            select="json_object('id', recipient_id, 'name', name, 'role', role, 'shareRecipientType', type)",
+            select=f"json_object('id', recipient_id, 'name', name, 'role', {role}, 'shareRecipientType', type)",
         )
         return self._list_reply(req, total, docs, offset, limit)
 
     async def create_from_leaderboard(self, req: Req) -> Reply:
         doc = await self._create_package(req)
-        status = 200 if self.fault == "status-create-200" else 202
-        return Reply(status, self._package_docs([doc])[0].encode())
+        return self._created(req, 200 if self.fault == "status-create-200" else 202, doc)
 
     async def create_from_learning_model(self, req: Req) -> Reply:
-        doc = await self._create_package(req)
-        return Reply(201, self._package_docs([doc])[0].encode())
+        return self._created(req, 201, await self._create_package(req))
+
+    def _created(self, req: Req, status: int, doc: str) -> Reply:
+        """The package document, or (variants) {"id"} only, or no body and a Location header."""
+        if "create-empty-body" in self.variants:
+            package_id = json.loads(doc)["id"]
+            location = req.base_url().split(API_PREFIX)[0] + f"{API_PREFIX}modelPackages/{package_id}/"
+            return Reply(status, content_type=None, headers=[(b"location", location.encode())])
+        if "create-202-id-only" in self.variants:
+            return json_reply(status, {"id": json.loads(doc)["id"]})
+        return Reply(status, self._package_docs([doc])[0].encode())
 
     async def _create_package(self, req: Req) -> str:
         """Both create operations. An unknown modelId or registeredModelId is 404 (the page documents 404 for
@@ -499,17 +635,24 @@ class ReferenceApi:
             threshold = None
         if not is_missing(field(body, "computeAllTsIntervals")):
             want_bool("computeAllTsIntervals", body["computeAllTsIntervals"], nullable=True)
-        rm_name = self._optional(body, "registeredModelName", nullable=True, max_length=1024)
-        rm_id = self._optional(body, "registeredModelId", nullable=True)
-        rm_description = self._optional(body, "registeredModelDescription", nullable=True, max_length=2048)
+        standalone = "no-registered-model-name" in self.variants
+        if standalone:  # off-page fields: ignored
+            rm_name = rm_id = rm_description = None
+        else:
+            rm_name = self._optional(body, "registeredModelName", nullable=True, max_length=1024)
+            rm_id = self._optional(body, "registeredModelId", nullable=True)
+            rm_description = self._optional(
+                body, "registeredModelDescription", nullable=True, max_length=2048
+            )
         if rm_name is not None and rm_id is not None:
             raise ApiError(
                 BODY_ERROR,
                 "registeredModelName and registeredModelId are mutually exclusive",
                 {"registeredModelId": "give either registeredModelName or registeredModelId"},
             )
-        tags = self._tags(body, "tags")
-        self._tags(body, "registeredModelTags")
+        tags = [] if standalone else self._tags(body, "tags")
+        if not standalone:
+            self._tags(body, "registeredModelTags")
         model = self.store.leaderboard_model(model_id) if model_id else None
         if model is None:
             raise ApiError(
@@ -554,6 +697,7 @@ class ReferenceApi:
             target=target,
             features=features_for(len(model_id), model["targetName"]),
             logs=logs_for(1, time.time(), 3),
+            standalone=standalone,
         )
         if doc is None:
             if problem == "unknown":
@@ -606,7 +750,7 @@ class ReferenceApi:
         if self.fault == "reject-valid-sort-desc" and q.raw("sortDirection") == "desc":
             raise ApiError(422, "Invalid sortDirection", {"sortDirection": "'desc' is not accepted"})
         offset, limit = q.page()
-        clauses, order = queries.registered_models(q, self.store, fault=self.fault)
+        clauses, order = queries.registered_models(q, self.store, fault=self.fault, variants=self.variants)
         total, docs = self._page("registered_models", clauses, order, offset, limit)
         reply = self._list_reply(
             req,
@@ -644,14 +788,33 @@ class ReferenceApi:
             changes["description"] = want_string("description", body["description"], max_length=2048)
         if not is_missing(field(body, "isGlobal")):
             changes["isGlobal"] = want_bool("isGlobal", body["isGlobal"])
-        doc = self.store.update_registered_model(
-            rm_id, changes, CALLER, persist=self.fault != "write-patch-not-persisted"
-        )
+        if self.fault == "write-lost-update":
+            doc = await self._update_without_transaction(rm_id, changes)
+        else:
+            doc = self.store.update_registered_model(
+                rm_id, changes, CALLER, persist=self.fault != "write-patch-not-persisted"
+            )
         if doc is None:  # archived-and-gone cannot happen (nothing deletes rows), but never answer 200 empty
             raise ApiError(
                 404, f"Registered model {rm_id[:64]!r} not found", {"registeredModelId": "unknown id"}
             )
+        if "patch-200-empty" in self.variants:
+            return Reply(200, content_type=None)
         return Reply(200, self._rm_docs([doc])[0].encode())
+
+    async def _update_without_transaction(self, rm_id: str, changes: dict[str, Any]) -> str | None:
+        """The defect of write-lost-update: read the document, let other requests run, write it all back."""
+        text = self.store.registered_model_doc(rm_id)
+        if text is None:
+            return None
+        doc = json.loads(text)
+        await asyncio.sleep(0.002)  # another PATCH reads the same old document meanwhile
+        if changes:
+            doc.update(changes)
+            doc["modifiedAt"] = iso(time.time())
+            text = dumps(doc)
+            self.store.replace_registered_model(rm_id, text)
+        return text
 
     async def delete_registered_model(self, req: Req) -> Reply:
         rm_id = req.args[0]
@@ -666,9 +829,9 @@ class ReferenceApi:
         self._require_rm(rm_id)
         q = req.query
         offset, limit = q.page()
-        clauses, order = queries.deployments(q, rm_id=rm_id, package_id=None)
+        clauses, order = queries.deployments(q, rm_id=rm_id, package_id=None, variants=self.variants)
         total, docs = self._page("deployments", clauses, order, offset, limit)
-        return self._list_reply(req, total, docs, offset, limit)
+        return self._list_reply(req, total, self._deployment_docs(docs), offset, limit)
 
     async def list_registered_model_shared_roles(self, req: Req) -> Reply:
         rm_id = req.args[0]
@@ -751,14 +914,15 @@ class ReferenceApi:
             raise body_error(key, f"no such {rtype}")
         if found_by_id and found_by_name and found_by_id != found_by_name:
             raise body_error(where, "username and id name different recipients")
-        return rtype, found[0], found[1], ROLE_ALIASES[role]
+        aliases = OBSERVER_ROLE_ALIASES if "roles-observer-as-observer" in self.variants else ROLE_ALIASES
+        return rtype, found[0], found[1], aliases[role]
 
     async def list_versions(self, req: Req) -> Reply:
         rm_id = req.args[0]
         self._require_rm(rm_id)
         q = req.query
         offset, limit = q.page()
-        clauses, order = queries.versions(q, self.store, rm_id)
+        clauses, order = queries.versions(q, self.store, rm_id, self.variants)
         total, docs = self._page("packages", clauses, order, offset, limit)
         return self._list_reply(req, total, self._package_docs(docs), offset, limit)
 
@@ -774,10 +938,10 @@ class ReferenceApi:
         q = req.query
         offset, limit = q.page()
         clauses, order = queries.deployments(
-            q, rm_id=None if any_model else req.args[0], package_id=row["id"]
+            q, rm_id=None if any_model else req.args[0], package_id=row["id"], variants=self.variants
         )
         total, docs = self._page("deployments", clauses, order, offset, limit)
-        return self._list_reply(req, total, docs, offset, limit)
+        return self._list_reply(req, total, self._deployment_docs(docs), offset, limit)
 
 
 def create_app(
@@ -786,19 +950,24 @@ def create_app(
     fault: str | None = None,
     seed: bool = True,
     leaderboard_model_ids: Sequence[str] = (),
+    variants: frozenset[str] = frozenset(),
 ) -> Starlette:
     """The reference server as an ASGI app (tests drive it in-process with httpx.ASGITransport).
 
     token: None reads MMCONTRACT_SERVE_TOKEN, else the documented development token `mmcontract-dev-token`.
+    variants: names from variants.py (`literal` stands for the variants it includes); ValueError if unknown.
     """
     if fault is not None and fault not in BY_NAME:
         raise ValueError(f"unknown fault {fault!r}")
+    in_effect = expand(variants)
     if token is None:
         token = os.environ.get(TOKEN_ENV) or DEV_TOKEN
     store = Store(db)
     extra = [leaderboard_model(model_id) for model_id in leaderboard_model_ids]
     store.load_seed(build_seed(with_registry=seed), extra)
-    api = ReferenceApi(store, token, fault)
+    if fault == "write-ack-before-commit":
+        store.defer_commits()
+    api = ReferenceApi(store, token, fault, in_effect)
     # Every request goes to the API's own router: Starlette's path patterns ('.' does not match a newline)
     # would answer a percent-encoded %0A in an id with a text/plain 404.
     app = Starlette()
@@ -806,6 +975,15 @@ def create_app(
     app.state.api = api
     app.state.store = store
     return app
+
+
+def _with_vendor(value: Any) -> Any:
+    """Variant extra-properties: every object gains "x-vendor"."""
+    if isinstance(value, dict):
+        return {**{k: _with_vendor(v) for k, v in value.items()}, "x-vendor": {"source": "mmcontract"}}
+    if isinstance(value, list):
+        return [_with_vendor(v) for v in value]
+    return value
 
 
 __all__ = ["DEV_TOKEN", "TOKEN_ENV", "ReferenceApi", "create_app"]

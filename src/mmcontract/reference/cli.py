@@ -19,6 +19,8 @@ from mmcontract.errors import UsageError
 from mmcontract.reference.app import DEV_TOKEN, TOKEN_ENV, create_app
 from mmcontract.reference.faults import BY_NAME, FAULTS
 from mmcontract.reference.store import StoreError
+from mmcontract.reference.variants import VARIANTS
+from mmcontract.reference.variants import parse as parse_variants
 
 
 def default_db_path() -> Path:
@@ -51,6 +53,15 @@ def configure(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--fault", metavar="NAME", help="switch on one injected defect (see --list-faults)")
     parser.add_argument("--list-faults", action="store_true", help="print the fault catalogue and exit")
     parser.add_argument(
+        "--variant",
+        action="append",
+        default=[],
+        dest="variants",
+        metavar="NAME[,NAME...]",
+        help="switch on legal choices where the page is silent (repeatable; see --list-variants)",
+    )
+    parser.add_argument("--list-variants", action="store_true", help="print the variant catalogue and exit")
+    parser.add_argument(
         "--access-log", action="store_true", help="log every request (off: it costs throughput)"
     )
 
@@ -61,6 +72,24 @@ def list_faults() -> str:
     lines = [f"{'NAME'.ljust(width)}  {'CLASS'.ljust(class_width)}  DESCRIPTION"]
     lines += [f"{f.name.ljust(width)}  {f.fault_class.ljust(class_width)}  {f.description}" for f in FAULTS]
     return "\n".join(lines)
+
+
+def list_variants() -> str:
+    width = max(len(v.name) for v in VARIANTS)
+    lines = [f"{'NAME'.ljust(width)}  DESCRIPTION / PAGE BASIS"]
+    for v in VARIANTS:
+        lines.append(f"{v.name.ljust(width)}  {v.description}")
+        if v.includes:
+            lines.append(f"{''.ljust(width)}  = {', '.join(v.includes)}")
+        lines.append(f"{''.ljust(width)}  basis: {v.page_basis}")
+    return "\n".join(lines)
+
+
+def _print_safely(text: str) -> None:
+    try:
+        print(text, flush=True)
+    except BrokenPipeError:  # `--list-... | head`
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
 
 
 def _bind(host: str, port: int) -> socket.socket:
@@ -82,13 +111,17 @@ def _bind(host: str, port: int) -> socket.socket:
 
 def execute(args: argparse.Namespace) -> int:
     if args.list_faults:
-        try:
-            print(list_faults(), flush=True)
-        except BrokenPipeError:  # `--list-faults | head`
-            os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        _print_safely(list_faults())
+        return 0
+    if args.list_variants:
+        _print_safely(list_variants())
         return 0
     if args.fault is not None and args.fault not in BY_NAME:
         raise UsageError(f"unknown fault {args.fault!r}; `mmcontract serve --list-faults` lists them")
+    try:
+        variants = parse_variants(args.variants)
+    except ValueError as exc:
+        raise UsageError(f"{exc}; `mmcontract serve --list-variants` lists them") from None
     if not 0 <= args.port <= 65535:
         raise UsageError(f"--port must be 0..65535, got {args.port}")
     db = args.db
@@ -114,6 +147,7 @@ def execute(args: argparse.Namespace) -> int:
             fault=args.fault,
             seed=not args.no_seed,
             leaderboard_model_ids=args.leaderboard_model_ids,
+            variants=variants,
         )
     except StoreError as exc:
         raise UsageError(str(exc)) from None
@@ -133,6 +167,7 @@ def execute(args: argparse.Namespace) -> int:
     server = uvicorn.Server(config)
     print(
         f"mmcontract serve: http://{host}:{port}/api/v2 (db {db}; fault {args.fault or 'none'}; "
+        f"variants {','.join(sorted(variants)) or 'none'}; "
         f"token from {token_source})",
         flush=True,
     )

@@ -279,3 +279,72 @@ def build_registered_model_doc(
         "name": name,
         "target": {"name": target_name, "type": target_type},
     }
+
+
+# ---- the page's optional response properties (Required false), for the variants omit-optional and
+# null-optional-nullable: path inside the document -> nullable ("string,null" on the page)
+PACKAGE_OPTIONAL: dict[tuple[str, ...], bool] = {
+    ("buildStatus",): True,
+    ("mlpkgFileContents", "allTimeSeriesPredictionIntervals"): True,
+    ("mlpkgFileContents",): False,
+    ("userProvidedId",): False,
+    ("capabilities", "supportsAutomaticActuals"): False,
+    ("capabilities", "supportsRetraining"): False,
+    ("capabilities", "supportsScoringCodeDownload"): False,
+    **{
+        ("datasets", f"holdoutData{part}"): True
+        for part in ("CreatedAt", "CreatorEmail", "CreatorId", "CreatorName")
+    },
+    ("datasets", "targetHistogramBaseline"): False,
+    **{
+        ("datasets", f"trainingData{part}"): True
+        for part in ("CreatedAt", "CreatorEmail", "CreatorId", "CreatorName")
+    },
+    ("datasets", "trainingDataSize"): False,
+    **{
+        ("importMeta", key): True
+        for key in (
+            "containsFearPipeline",
+            "containsFeaturelists",
+            "containsLeaderboardMeta",
+            "containsProjectMeta",
+        )
+    },
+    **{("modelDescription", f"modelCreator{part}"): True for part in ("Email", "Id", "Name")},
+    ("modelDescription", "modelCreatedAt"): True,
+    ("modelDescription", "modelName"): False,
+    ("sourceMeta", "customModelDetails", "creatorEmail"): True,
+    ("sourceMeta", "customModelDetails", "creatorName"): True,
+    ("sourceMeta", "customModelDetails", "versionLabel"): True,
+    ("sourceMeta", "customModelDetails"): False,
+    ("sourceMeta", "fips_140_2Enabled"): False,
+    **{("sourceMeta", f"projectCreator{part}"): True for part in ("Email", "Id", "Name")},
+    ("sourceMeta", "projectCreatedAt"): True,
+    ("sourceMeta", "useCaseDetails", "creatorEmail"): True,
+    ("sourceMeta", "useCaseDetails", "creatorName"): True,
+    ("sourceMeta", "useCaseDetails", "name"): True,
+    ("sourceMeta", "useCaseDetails"): False,
+}
+REGISTERED_MODEL_OPTIONAL: dict[tuple[str, ...], bool] = {("description",): True, ("isGlobal",): False}
+DEPLOYMENT_OPTIONAL: dict[tuple[str, ...], bool] = {
+    ("predictionEnvironment", "plugin"): True,
+    ("predictionEnvironment", "supportedModelFormats"): False,
+    ("predictionEnvironment",): False,
+}
+# model package properties the page does not list (served for the official client and the filters)
+PACKAGE_OFF_PAGE = ("registeredModelId", "registeredModelVersion", "stage", "tags", "createdAt", "updatedAt")
+
+
+def shape_optional(doc: dict[str, Any], table: dict[tuple[str, ...], bool], *, omit: bool) -> None:
+    """In place: omit every optional property of `table` (omit=True), or null every optional nullable one.
+    Inner paths come before their parent in the tables, so omitting a parent last is harmless."""
+    for path, nullable in table.items():
+        parent: Any = doc
+        for key in path[:-1]:
+            parent = parent.get(key) if isinstance(parent, dict) else None
+        if not isinstance(parent, dict) or path[-1] not in parent:
+            continue
+        if omit:
+            del parent[path[-1]]
+        elif nullable:
+            parent[path[-1]] = None

@@ -101,7 +101,9 @@ FAULTS: tuple[Fault, ...] = (
     ),
     Fault("order-orderby-ignored", "ordering-filtering", "orderBy is ignored on model package features"),
     Fault(
-        "filter-search-case-sensitive", "ordering-filtering", "search on registered models is case-sensitive"
+        "filter-features-search-case-sensitive",
+        "ordering-filtering",
+        "search on model package features is case-sensitive although the page says 'Case insensitive'",
     ),
     Fault("filter-stage-ignored", "ordering-filtering", "the stage filter on registered models is ignored"),
     Fault(
@@ -142,6 +144,18 @@ FAULTS: tuple[Fault, ...] = (
         "write-sharing-unknown-user-accepted",
         "write-semantics",
         "a grant to an unknown user is accepted (204, not 422)",
+    ),
+    Fault(
+        "write-lost-update",
+        "write-semantics",
+        "PATCH of a registered model reads, yields, then writes the whole document back outside a"
+        " transaction, so concurrent PATCHes lose updates",
+    ),
+    Fault(
+        "write-ack-before-commit",
+        "write-semantics",
+        "writes are answered before they are committed (one long transaction committed 30 s later), so"
+        " kill -9 loses acknowledged writes",
     ),
     # input validation
     Fault(

@@ -61,9 +61,10 @@ def body_error(field: str, problem: str) -> ApiError:
 class Query:
     """The query string of one request: the pairs in order (for next/previous links) and typed getters."""
 
-    __slots__ = ("pairs", "values")
+    __slots__ = ("pairs", "values", "variants")
 
-    def __init__(self, raw: bytes) -> None:
+    def __init__(self, raw: bytes, variants: frozenset[str] = frozenset()) -> None:
+        self.variants = variants
         text = raw.decode("latin-1")
         self.pairs: list[tuple[str, str]] = (
             parse_qsl(text, keep_blank_values=True, errors="replace") if text else []
@@ -159,10 +160,27 @@ class Query:
         except (OverflowError, ValueError):
             raise query_error(name, f"date-time out of range: {value[:80]!r}") from None
 
-    def page(self, *, maximum: int = MAX_LIMIT, default_limit: int = DEFAULT_LIMIT) -> tuple[int, int]:
-        """(offset, effective limit): limit 0 and limits above `maximum` serve `maximum` items."""
+    def page(self, *, maximum: int = MAX_LIMIT, default_limit: int | None = None) -> tuple[int, int]:
+        """(offset, effective limit): limit 0 and limits above `maximum` serve `maximum` items.
+
+        `default_limit` is a documented default (features: 0); None means the page states none. Variants
+        (variants.py) change the default and largest page, refuse a limit above it, or serve limit=0 empty."""
+        variants = self.variants
+        if "page-max-50" in variants:
+            maximum = min(maximum, 50)
+        if default_limit is None:
+            default_limit = min(20 if "page-default-20" in variants else DEFAULT_LIMIT, maximum)
         offset = self.integer("offset", 0)
         limit = self.integer("limit", default_limit)
+        explicit = self.raw("limit") is not None
+        if explicit and limit > maximum:
+            problem = f"must be <= {maximum}, got {limit}"
+            if "limit-over-max-422" in variants:
+                raise ApiError(422, f"Invalid query parameter 'limit': {problem}", {"limit": problem})
+            if "limit-over-max-rejected" in variants:
+                raise query_error("limit", problem)
+        if explicit and limit == 0 and default_limit != 0 and "limit-zero-empty" in variants:
+            return offset, 0
         return offset, min(limit or maximum, maximum)
 
 

@@ -16,6 +16,7 @@ SORT_DIRECTIONS = ("asc", "desc")
 RM_SORT_KEYS = ("createdAt", "modifiedAt", "name")
 # the page's version sort keys; `modifiedAt` is what the official client's enum sends for updatedAt
 VERSION_SORT_KEYS = ("version", "modelType", "status", "createdAt", "updatedAt", "modifiedAt")
+PAGE_VERSION_SORT_KEYS = VERSION_SORT_KEYS[:-1]
 DEPLOYMENT_SORT_KEYS = ("createdAt", "label")
 FEATURE_ORDER = ("name", "importance", "-name", "-importance")
 RECIPIENT_TYPES = ("user", "group", "organization")
@@ -59,12 +60,44 @@ class Clauses:
         else:
             self.add(f"instr({lowered_column}, ?) > 0", term)
 
+    def contains_exact(self, columns: tuple[str, ...], search: str | None) -> None:
+        """Case-sensitive substring match on any of `columns` (SQL expressions over stored text), when given."""
+        if search is None:
+            return
+        self.add(
+            "(" + " OR ".join(f"instr(coalesce({c}, ''), ?) > 0" for c in columns) + ")",
+            *[search] * len(columns),
+        )
+
     def sql(self) -> str:
         return " AND ".join(self.where)
 
 
-def direction(value: str | None) -> str:
+def direction(value: str | None, variants: frozenset[str] = frozenset()) -> str:
+    """SQL direction of `sortDirection`; absent is ascending (descending under `sort-default-desc`)."""
+    if value is None and "sort-default-desc" in variants:
+        return "DESC"
     return "DESC" if value == "desc" else "ASC"
+
+
+def unsorted(q: Query, variants: frozenset[str]) -> bool:
+    """True when the list keeps its default order and that order is `order-newest-first`'s."""
+    return "order-newest-first" in variants and q.raw("sortKey") is None and q.raw("sortDirection") is None
+
+
+# the text a package search looks in, as stored (the case-sensitive search of `search-case-sensitive`)
+PACKAGE_SEARCH_COLUMNS = (
+    "json_extract(doc, '$.name')",
+    "json_extract(doc, '$.modelDescription.modelName')",
+    "json_extract(doc, '$.modelDescription.description')",
+)
+
+
+def package_search(clauses: Clauses, search: str | None, variants: frozenset[str]) -> None:
+    if "search-case-sensitive" in variants:
+        clauses.contains_exact(PACKAGE_SEARCH_COLUMNS, search)
+    else:
+        clauses.contains("search_lc", search)
 
 
 def search_term(value: str) -> str | None:
@@ -122,38 +155,52 @@ def version_only_filters(q: Query, clauses: Clauses, *, prefix: str = "") -> Non
     clauses.equal(f"{prefix}stage", q.enum("stage", STAGES))
 
 
-def model_packages(q: Query, store: Any, *, fault: str | None) -> tuple[Clauses, str]:
+def model_packages(
+    q: Query, store: Any, *, fault: str | None, variants: frozenset[str] = frozenset()
+) -> tuple[Clauses, str]:
     clauses = Clauses()
-    clauses.add("is_archived = 0")  # the page: archived packages are not listed
+    if "archived-listed" not in variants:
+        clauses.add("is_archived = 0")  # decision: archived packages are not listed
     package_filters(q, store, clauses)
     search = q.string("search")
     if search is not None and fault == "robust-500-non-ascii-search":
         search.encode("ascii")  # the injected defect: raises UnicodeEncodeError -> 500
-    clauses.contains("search_lc", search)
+    package_search(clauses, search, variants)
+    if "order-newest-first" in variants:
+        return clauses, "created_ts DESC, id DESC"
     return clauses, "created_ts DESC, seq DESC"
 
 
-def versions(q: Query, store: Any, rm_id: str) -> tuple[Clauses, str]:
+def versions(q: Query, store: Any, rm_id: str, variants: frozenset[str] = frozenset()) -> tuple[Clauses, str]:
     clauses = Clauses()
     clauses.add("rm_id = ?", rm_id)
+    if "versions-hide-archived" in variants:
+        clauses.add("is_archived = 0")
     package_filters(q, store, clauses)
     version_only_filters(q, clauses)
     clauses.equal("target_name", q.string("targetName"))
     clauses.equal("target_type", q.string("targetType"))
     clauses.equal("use_case_id", q.string("useCaseId"))
     clauses.equal("created_by", q.string("createdBy"))
-    clauses.contains("search_lc", q.string("search"))
-    key = q.enum("sortKey", VERSION_SORT_KEYS) or "version"
-    order = f"{_VERSION_SORT_COLUMNS[key]} {direction(q.enum('sortDirection', SORT_DIRECTIONS))}, version ASC"
-    return clauses, order
+    package_search(clauses, q.string("search"), variants)
+    keys = PAGE_VERSION_SORT_KEYS if "page-routes-only" in variants else VERSION_SORT_KEYS
+    key = q.enum("sortKey", keys) or "version"
+    if unsorted(q, variants):
+        return clauses, "version DESC, id DESC"
+    tie = "version DESC" if "order-newest-first" in variants else "version ASC"
+    sort_dir = direction(q.enum("sortDirection", SORT_DIRECTIONS), variants)
+    return clauses, f"{_VERSION_SORT_COLUMNS[key]} {sort_dir}, {tie}"
 
 
-def registered_models(q: Query, store: Any, *, fault: str | None) -> tuple[Clauses, str]:
+def registered_models(
+    q: Query, store: Any, *, fault: str | None, variants: frozenset[str] = frozenset()
+) -> tuple[Clauses, str]:
     clauses = Clauses()
-    clauses.add("is_archived = 0")  # decision: archived (deleted) registered models are not listed
+    if "archived-listed" not in variants:
+        clauses.add("is_archived = 0")  # decision: archived (deleted) registered models are not listed
     search = q.string("search")
-    if search is not None and fault == "filter-search-case-sensitive":
-        clauses.add("instr(name, ?) > 0", search)
+    if "search-case-sensitive" in variants:
+        clauses.contains_exact(("name",), search)
     else:
         clauses.contains("name_lc", search)
     drop_offset = fault == "filter-time-offset-ignored"
@@ -205,17 +252,28 @@ def registered_models(q: Query, store: Any, *, fault: str | None) -> tuple[Claus
     sort_direction = q.enum("sortDirection", SORT_DIRECTIONS)
     if fault == "order-direction-ignored":
         sort_direction = "asc"
-    return clauses, f"{_RM_SORT_COLUMNS[key]} {direction(sort_direction)}, seq ASC"
+    if unsorted(q, variants):
+        return clauses, "created_ts DESC, id DESC"
+    tie = "id DESC" if "order-newest-first" in variants else "seq ASC"
+    return clauses, f"{_RM_SORT_COLUMNS[key]} {direction(sort_direction, variants)}, {tie}"
 
 
-def deployments(q: Query, *, rm_id: str | None, package_id: str | None) -> tuple[Clauses, str]:
+def deployments(
+    q: Query, *, rm_id: str | None, package_id: str | None, variants: frozenset[str] = frozenset()
+) -> tuple[Clauses, str]:
     clauses = Clauses()
     clauses.equal("rm_id", rm_id)
     clauses.equal("package_id", package_id)
-    clauses.contains("label_lc", q.string("search"))
+    if "search-case-sensitive" in variants:
+        clauses.contains_exact(("label",), q.string("search"))
+    else:
+        clauses.contains("label_lc", q.string("search"))
     key = q.enum("sortKey", DEPLOYMENT_SORT_KEYS) or "createdAt"
-    order = f"{_DEPLOYMENT_SORT_COLUMNS[key]} {direction(q.enum('sortDirection', SORT_DIRECTIONS))}, seq ASC"
-    return clauses, order
+    if unsorted(q, variants):
+        return clauses, "created_ts DESC, id DESC"
+    tie = "id DESC" if "order-newest-first" in variants else "seq ASC"
+    sort_dir = direction(q.enum("sortDirection", SORT_DIRECTIONS), variants)
+    return clauses, f"{_DEPLOYMENT_SORT_COLUMNS[key]} {sort_dir}, {tie}"
 
 
 def features(q: Query, package_id: str, *, fault: str | None) -> tuple[Clauses, str]:
@@ -229,7 +287,11 @@ def features(q: Query, package_id: str, *, fault: str | None) -> tuple[Clauses, 
         clauses.add("for_prediction = 1")
     if q.boolean(names[1]):
         clauses.add("segmentable = 1")
-    clauses.contains("name_lc", q.string("search"))
+    search = q.string("search")
+    if fault == "filter-features-search-case-sensitive":
+        clauses.contains_exact(("name",), search)
+    else:
+        clauses.contains("name_lc", search)  # the page: "Case insensitive" (in every variant)
     order_by = q.enum("orderBy", FEATURE_ORDER)
     if order_by is None or fault == "order-orderby-ignored":
         return clauses, "pos ASC"

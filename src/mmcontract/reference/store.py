@@ -92,6 +92,10 @@ class StoreError(Exception):
     """The database cannot be opened or has an incompatible schema (the CLI turns it into exit 2)."""
 
 
+# write-ack-before-commit: how long acknowledged writes wait, uncommitted, for the deferred commit
+DEFERRED_COMMIT_SECONDS = 30.0
+
+
 class Store:
     def __init__(self, path: str) -> None:
         try:
@@ -103,6 +107,9 @@ class Store:
         except sqlite3.Error as exc:
             raise StoreError(f"cannot open database {path!r}: {exc}") from exc
         self._lock = threading.RLock()
+        # the fault write-ack-before-commit: writes join one open transaction committed later (or at close)
+        self._defer_commit = False
+        self._commit_timer: threading.Timer | None = None
         row = self._db.execute("SELECT value FROM meta WHERE key='schema'").fetchone()
         if row is not None and row[0] != SCHEMA_VERSION:
             raise StoreError(f"database {path!r} has schema {row[0]}, this server needs {SCHEMA_VERSION}")
@@ -111,6 +118,10 @@ class Store:
     @contextmanager
     def write(self) -> Iterator[sqlite3.Connection]:
         """One serialised write transaction; committed (durably) before the caller answers."""
+        if self._defer_commit:
+            with self._lock, self._deferred() as db:
+                yield db
+            return
         with self._lock:
             self._db.execute("BEGIN IMMEDIATE")
             try:
@@ -119,6 +130,39 @@ class Store:
                 self._db.execute("ROLLBACK")
                 raise
             self._db.execute("COMMIT")
+
+    def uncommitted(self) -> bool:
+        """True while acknowledged writes wait uncommitted (only under write-ack-before-commit)."""
+        with self._lock:
+            return self._db.in_transaction
+
+    def defer_commits(self) -> None:
+        """Switch on the fault write-ack-before-commit (after the seed is committed)."""
+        self._defer_commit = True
+
+    @contextmanager
+    def _deferred(self) -> Iterator[sqlite3.Connection]:
+        """The defect of write-ack-before-commit: the write is a savepoint inside a long transaction, so the
+        caller answers before anything is committed; a timer commits it later. Reads on this connection see
+        it; a `kill -9` before the timer loses every acknowledged write."""
+        if not self._db.in_transaction:
+            self._db.execute("BEGIN IMMEDIATE")
+            self._commit_timer = threading.Timer(DEFERRED_COMMIT_SECONDS, self._commit_deferred)
+            self._commit_timer.daemon = True
+            self._commit_timer.start()
+        self._db.execute("SAVEPOINT write")
+        try:
+            yield self._db
+        except BaseException:
+            self._db.execute("ROLLBACK TO write")
+            self._db.execute("RELEASE write")
+            raise
+        self._db.execute("RELEASE write")
+
+    def _commit_deferred(self) -> None:
+        with self._lock:
+            if self._db.in_transaction:
+                self._db.execute("COMMIT")
 
     def _one(self, sql: str, params: Sequence[Any] = ()) -> Any:
         with self._lock:
@@ -130,6 +174,10 @@ class Store:
 
     def close(self) -> None:
         with self._lock:
+            if self._commit_timer is not None:
+                self._commit_timer.cancel()
+            if self._db.in_transaction:
+                self._db.execute("COMMIT")
             self._db.close()
 
     # ---- seed ---------------------------------------------------------------------------------------
@@ -247,8 +295,8 @@ class Store:
             " VALUES(?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
             (
                 doc["id"],
-                doc["registeredModelId"],
-                doc["registeredModelVersion"],
+                doc["registeredModelId"] or "",  # "": a package of no registered model (a variant)
+                doc["registeredModelVersion"] or 0,
                 search,
                 doc["modelId"],
                 doc["buildStatus"],
@@ -275,7 +323,7 @@ class Store:
         for tag in doc.get("tags") or []:
             db.execute(
                 "INSERT INTO tags VALUES(?,?,?,?)",
-                (doc["id"], doc["registeredModelId"], tag["name"], tag["value"]),
+                (doc["id"], doc["registeredModelId"] or "", tag["name"], tag["value"]),
             )
 
     # ---- reads --------------------------------------------------------------------------------------
@@ -379,6 +427,23 @@ class Store:
                 )
             return text
 
+    def replace_registered_model(self, rm_id: str, text: str) -> None:
+        """Store a whole registered model document as given (the fault write-lost-update writes back a copy
+        it read earlier this way)."""
+        doc = json.loads(text)
+        with self.write() as db:
+            db.execute(
+                "UPDATE registered_models SET name=?, name_lc=?, is_global=?, modified_ts=?, doc=? WHERE id=?",
+                (
+                    doc["name"],
+                    doc["name"].lower(),
+                    int(doc["isGlobal"]),
+                    parse_ts(doc["modifiedAt"]),
+                    text,
+                    rm_id,
+                ),
+            )
+
     def archive_package(self, package_id: str) -> None:
         """Archive one package (a no-op when it is archived already)."""
         with self.write() as db:
@@ -431,15 +496,21 @@ class Store:
         target: dict[str, Any],
         features: list[dict[str, Any]],
         logs: list[dict[str, Any]],
+        standalone: bool = False,
     ) -> tuple[str, str] | tuple[None, str]:
         """Create a package as a new version of `rm_id`, or of a new registered model named `rm_name`.
 
         `build_doc(package_id, rm_id, version, created_ts)` returns the package document. Returns
         (package document, "") or (None, reason) when `rm_id` is unknown, archived or has another target.
+        `standalone` (variant no-registered-model-name): the package belongs to no registered model; its grants
+        are kept under its own id.
         """
         with self.write() as db:
             now = time.time()
-            if rm_id is not None:
+            version: int | None
+            if standalone:
+                rm_id, version = None, None
+            elif rm_id is not None:
                 row = db.execute("SELECT doc FROM registered_models WHERE id=?", (rm_id,)).fetchone()
                 if row is None:
                     return None, "unknown"
@@ -479,6 +550,11 @@ class Store:
             package_id = self.next_id(db, "package", KIND_PACKAGE)
             doc = build_doc(package_id, rm_id, version, now)
             self._insert_package(db, doc)
+            if standalone:
+                db.execute(
+                    "INSERT INTO shared_roles(rm_id, type, recipient_id, name, role) VALUES(?,?,?,?,?)",
+                    (package_id, "user", creator["id"], creator["username"], "OWNER"),
+                )
             db.executemany(
                 "INSERT INTO features VALUES(?,?,?,?,?,?,?,?)",
                 [

@@ -40,25 +40,34 @@ class EmbeddedServer:
         self._thread.join(timeout=10)
 
 
-def _build_app(token: str, fault: str | None, leaderboard_model_id: str) -> Any:
+def _build_app(
+    token: str, fault: str | None, leaderboard_model_id: str, variants: frozenset[str] = frozenset()
+) -> Any:
     try:
         from mmcontract.reference.app import create_app
     except ImportError as exc:
         raise EmbeddedServerError(f"the embedded reference server is not available: {exc}") from None
-    return create_app(db=":memory:", token=token, fault=fault, leaderboard_model_ids=[leaderboard_model_id])
+    return create_app(
+        db=":memory:",
+        token=token,
+        fault=fault,
+        leaderboard_model_ids=[leaderboard_model_id],
+        variants=variants,
+    )
 
 
 def start_embedded(
     fault: str | None = None,
     wrap: Callable[[Any], Any] | None = None,
     token: str | None = None,
+    variants: frozenset[str] = frozenset(),
 ) -> EmbeddedServer:
     """Start the reference server on 127.0.0.1:<free port>; `wrap` may wrap the ASGI app (tests record
     requests this way). Stop it with `.stop()`."""
     import uvicorn
 
     token = token or f"mmc-{secrets.token_hex(16)}"
-    app = _build_app(token, fault, EMBEDDED_LEADERBOARD_MODEL_ID)
+    app = _build_app(token, fault, EMBEDDED_LEADERBOARD_MODEL_ID, variants)
     if wrap is not None:
         app = wrap(app)
     # proto=IPPROTO_TCP: asyncio sets TCP_NODELAY on accepted connections only for such sockets; without it

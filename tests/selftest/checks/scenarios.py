@@ -155,7 +155,7 @@ FAULT_SCENARIOS: dict[str, tuple[str, Scenario]] = {
     "page-next-drops-filter": ("MM105", paging("MM105", RMS)),
     "order-direction-ignored": ("MM201", sort(RMS, "name", "desc")),
     "order-orderby-ignored": ("MM202", order_by("-name")),
-    "filter-search-case-sensitive": ("MM301", search(RMS)),
+    "filter-features-search-case-sensitive": ("MM301", search(FEATURES)),
     "filter-stage-ignored": ("MM302", stage("Production")),
     "filter-isglobal-inverted": ("MM302", field_filter(RMS, "isGlobal", "isGlobal", "bool", [True, False])),
     "filter-time-offset-ignored": ("MM303", time_range("createdAtStartTs")),

@@ -28,6 +28,17 @@ class Api:
         url = path if path.startswith("http") else BASE + path
         return self._loop.run_until_complete(self._client.request(method, url, headers=headers, **kwargs))
 
+    def concurrently(self, *calls: tuple[str, str, dict[str, Any]]) -> list[httpx.Response]:
+        """(method, path, kwargs) requests sent at once (interleaved on the server's event loop)."""
+
+        async def send(method: str, path: str, kwargs: dict[str, Any]) -> httpx.Response:
+            return await self._client.request(method, BASE + path, headers=AUTH, **kwargs)
+
+        async def all_of() -> list[httpx.Response]:
+            return list(await asyncio.gather(*(send(*call) for call in calls)))
+
+        return self._loop.run_until_complete(all_of())
+
     def get(self, path: str, **kwargs: Any) -> httpx.Response:
         return self.request("GET", path, **kwargs)
 
