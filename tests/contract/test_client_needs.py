@@ -1,4 +1,4 @@
-"""MM802, MM803, MM806-MM808: what the official datarobot client needs beyond the page, read-only.
+"""MM802, MM803, MM806-MM809: what the official datarobot client needs beyond the page, read-only.
 
 Client level: a failure breaks the official client, not the page's words; it fails a run only at --level client
 (see mmcontract.checks.client, and the overlay's x-client-checks)."""
@@ -48,3 +48,8 @@ def test_capital_booleans(api, target, discovered):
 @mm("MM808", RM_LIST)
 def test_naive_datetimes(api, target):
     run_check(target.covers, RM_LIST, lambda: client.check_naive_datetimes(api), confirm=True)
+
+
+@mm("MM809", RM_LIST)
+def test_next_as_given(api, target):
+    run_check(target.covers, RM_LIST, lambda: client.check_next_as_given(api), confirm=True)

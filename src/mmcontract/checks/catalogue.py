@@ -104,6 +104,7 @@ _CHECKS = [
     CheckInfo("MM806", "client_role_names", "client", "Shared roles are role names the client knows"),
     CheckInfo("MM807", "client_capital_booleans", "client", "True/False query booleans are accepted"),
     CheckInfo("MM808", "client_naive_datetimes", "client", "Date-times without an offset are accepted"),
+    CheckInfo("MM809", "client_next_as_given", "client", "next, followed as given, walks the whole list"),
 ]
 
 CHECKS: dict[str, CheckInfo] = {c.code: c for c in _CHECKS}

@@ -5,9 +5,9 @@ words, so it fails a run only at `--level client` (at `--level page` it is repor
 failure names the client call that breaks and cites the client source.
 
 - MM801, the client-level schema check, runs with Schemathesis: `mmcontract.st.client_schema`.
-- MM802-MM808: one check per `x-client-checks` entry of the overlay (the needs that are not schema): the Token
+- MM802-MM809: one check per `x-client-checks` entry of the overlay (the needs that are not schema): the Token
   scheme, GET /version/, create answers that parse as a model package, registeredModelName, role names,
-  True/False query booleans, date-times without an offset. The overlay entry's own evidence is quoted when it
+  True/False query booleans, date-times without an offset, and MM809, `next` followed as given. The overlay entry's own evidence is quoted when it
   has one; the evidence below (client file:function) otherwise.
 """
 
@@ -42,14 +42,14 @@ NEEDS: dict[str, ClientNeed] = {
     for need in (
         ClientNeed(
             "MM802",
-            ("token-auth-scheme", "token-scheme", "auth-token-scheme", "token-auth"),
+            ("token-auth", "token-auth-scheme"),
             "dr.Client() (default authentication_type Token) -> every request",
             'rest.py:RESTClientObject.__init__ (authentication_type defaults to "Token")',
             "every call of the client is refused (401); dr.Client() raises ClientError",
         ),
         ClientNeed(
             "MM803",
-            ("version-endpoint", "get-version", "version", "server-version"),
+            ("version-endpoint",),
             "dr.Client() -> GET /version/",
             "client.py:_is_compatible_client, _is_compatible_version (response.json()['versionString'], "
             "major compared with __expected_server_version__ 2.49)",
@@ -57,7 +57,7 @@ NEEDS: dict[str, ClientNeed] = {
         ),
         ClientNeed(
             "MM804",
-            ("create-parses-as-package", "create-body-is-package", "create-response-package", "create-body"),
+            ("create-answers-a-package",),
             "RegisteredModelVersion.create_for_leaderboard_item() -> POST /modelPackages/fromLeaderboard/",
             "models/model_registry/registered_model_version.py:RegisteredModelVersion.create_for_leaderboard_item "
             "(cls.from_server_data(response.json()), RegisteredModelVersion._converter)",
@@ -65,7 +65,7 @@ NEEDS: dict[str, ClientNeed] = {
         ),
         ClientNeed(
             "MM805",
-            ("registered-model-name", "registeredModelName", "registered-model-name-creates"),
+            ("registered-model-name-creates-a-model",),
             "RegisteredModelVersion.create_for_leaderboard_item(registered_model_name=...) "
             "-> POST /modelPackages/fromLeaderboard/",
             "models/model_registry/registered_model_version.py:RegisteredModelVersion.create_for_leaderboard_item "
@@ -75,14 +75,14 @@ NEEDS: dict[str, ClientNeed] = {
         ),
         ClientNeed(
             "MM806",
-            ("role-names", "sharing-role-names", "roles", "shared-role-names"),
+            ("sharing-role-names",),
             "RegisteredModel.get_shared_roles() -> GET /registeredModels/{registeredModelId}/sharedRoles/",
             "models/sharing.py:SharingRole.__init__ (self.role = SHARING_ROLE[role]); enums.py:SHARING_ROLE",
             "get_shared_roles raises KeyError on a role name SHARING_ROLE does not have",
         ),
         ClientNeed(
             "MM807",
-            ("python-booleans", "capitalized-booleans", "true-false-booleans", "booleans"),
+            ("boolean-spelling",),
             "RegisteredModel.list(filters=RegisteredModelListFilters(imported=False)) "
             "-> GET /registeredModels/?imported=False",
             "models/model_registry/registered_model.py:RegisteredModelListFilters.to_dict, "
@@ -91,12 +91,20 @@ NEEDS: dict[str, ClientNeed] = {
         ),
         ClientNeed(
             "MM808",
-            ("naive-datetimes", "datetime-without-offset", "date-times-without-offset", "datetimes"),
+            ("datetime-without-offset",),
             "RegisteredModel.list(filters=RegisteredModelListFilters(created_at_start=datetime(...))) "
             "-> GET /registeredModels/?createdAtStartTs=2000-01-01T00:00:00",
             "models/model_registry/registered_model.py:RegisteredModelListFilters.to_dict "
             "(created_at_start.isoformat(): no offset for a naive datetime)",
             "RegisteredModel.list with a time filter raises ClientError (400/422)",
+        ),
+        ClientNeed(
+            "MM809",
+            ("next-followed-as-given",),
+            "RegisteredModel.list() -> GET <next>, as given, until next is null",
+            'utils/pagination.py:unpaginate (while resp_data["next"] is not None: client.get(resp_data["next"]))',
+            "list, list_versions, get_shared_roles and list_associated_deployments loop, skip items or raise "
+            'KeyError ("next")',
         ),
     )
 }
@@ -415,4 +423,51 @@ def check_naive_datetimes(client: httpx.Client) -> list[str]:
                 actual=status_line(sent) if sent.status_code != 200 else "other items",
                 response=sent,
             )
+    return []
+
+
+def check_next_as_given(client: httpx.Client, *, limit: int = 2, max_pages: int = 50) -> list[str]:
+    """MM809: walking GET /registeredModels/ the client's way (`next` requested exactly as given, nothing added)
+    yields every item of the list once, and the last page carries `"next": null` (not absent, not "")."""
+    response = client.get("registeredModels/", params={"limit": limit})
+    seen: list[str] = []
+    total = None
+    for _ in range(max_pages):
+        body = _json(response)
+        if (
+            response.status_code != 200
+            or not isinstance(body, dict)
+            or not isinstance(body.get("data"), list)
+        ):
+            raise violation(
+                "MM809",
+                "a page reached through next is not a list page",
+                expected="HTTP 200, a JSON page with data and next",
+                actual=status_line(response),
+                response=response,
+            )
+        total = body.get("totalCount", total)
+        seen += [str(item.get("id")) for item in body["data"] if isinstance(item, dict)]
+        if "next" not in body or body["next"] == "":
+            what = "no next" if "next" not in body else 'next ""'
+            raise violation(
+                "MM809",
+                f"a page has {what} (the client reads next and stops only on null)",
+                expected='"next": a URL, or null on the last page',
+                actual=f"next {body.get('next', '(absent)')!r}",
+                response=response,
+            )
+        if body["next"] is None:
+            break
+        response = client.get(str(body["next"]))  # as given: the client adds nothing
+    else:
+        raise NotApplicable(f"the list is longer than {max_pages} pages of {limit}: not walked to its end")
+    if len(set(seen)) != len(seen) or (isinstance(total, int) and len(seen) != total):
+        raise violation(
+            "MM809",
+            "following next as given does not yield every item once",
+            expected=f"{total} distinct items" if isinstance(total, int) else "distinct items",
+            actual=f"{len(seen)} items, {len(set(seen))} distinct",
+            response=response,
+        )
     return []

@@ -1,6 +1,6 @@
 """The client-level checks (mmcontract.checks.client, MM802-MM808) one by one, in process: each passes on the
-reference server and fails, with its code and the client call that breaks, on a server that keeps to the page's
-letter where the official client needs more (client_breaking.literal). Their tables agree with the installed
+reference server and fails, with its code and the client call that breaks, on the reference server's `literal`
+variant (the page's letter only) where the official client needs more, or on answers the client cannot take. Their tables agree with the installed
 datarobot client."""
 
 from __future__ import annotations
@@ -11,12 +11,12 @@ from typing import Any
 
 import httpx
 import pytest
-from client_breaking import literal
 
 from mmcontract.checks import client
 from mmcontract.checks.catalogue import CHECKS, CLIENT_FAMILY, level_of
 from mmcontract.checks.violation import ContractViolation
 from mmcontract.reference.app import create_app
+from mmcontract.reference.variants import expand
 from mmcontract.target.discovery import discover
 
 TOKEN = "levels-selftest-token"
@@ -32,10 +32,11 @@ def server() -> Iterator[Callable[[bool], httpx.Client]]:
             warnings.simplefilter("ignore")
             from starlette.testclient import TestClient
 
-            app = create_app(token=TOKEN, leaderboard_model_ids=[LEADERBOARD_MODEL_ID])
+            variants = expand({"literal"}) if breaking else frozenset()
+            app = create_app(token=TOKEN, leaderboard_model_ids=[LEADERBOARD_MODEL_ID], variants=variants)
             opened.append(
                 TestClient(
-                    literal(app) if breaking else app,
+                    app,
                     base_url="http://testserver/api/v2/",
                     headers={"Authorization": f"Bearer {TOKEN}"},
                 )
@@ -57,6 +58,7 @@ def _checks(api: httpx.Client) -> dict[str, Callable[[], Any]]:
         "MM806": lambda: client.check_role_names(api, models),
         "MM807": lambda: client.check_capital_booleans(api, models),
         "MM808": lambda: client.check_naive_datetimes(api),
+        "MM809": lambda: client.check_next_as_given(api),
     }
 
 
@@ -72,9 +74,9 @@ def test_passes_on_the_reference_server(code: str, server: Callable[[bool], http
     assert not _checks(server(False))[code](), code  # no notes either: every part of it looked at something
 
 
-# The breakages of client_breaking.literal each check must name (MM806-MM808: the page's letter allows what the
-# client sends there too, so literal keeps them; the fault layers below break them).
-BROKEN_BY_LITERAL = ("MM802", "MM803", "MM804", "MM805")
+# The needs `literal` breaks (MM807-MM809: the page's letter allows what the client sends or follows there too,
+# so literal keeps them; the answers below break them).
+BROKEN_BY_LITERAL = ("MM802", "MM803", "MM804", "MM805", "MM806")
 
 
 @pytest.mark.parametrize("code", BROKEN_BY_LITERAL)
@@ -91,7 +93,8 @@ def test_fails_on_the_page_letter_where_the_client_needs_more(
 
 
 def test_role_names_boolean_and_datetime_needs_fire(server: Callable[[bool], httpx.Client]) -> None:
-    """MM806-MM808 on answers the client cannot take: an ADMIN role, True/False refused, no offset refused."""
+    """MM806-MM809 on answers the client cannot take: an ADMIN role, True/False refused, no offset refused, a
+    last page without next."""
     api = server(False)
     models = list(discover(api).registered_model_ids)
 
@@ -118,6 +121,10 @@ def test_role_names_boolean_and_datetime_needs_fire(server: Callable[[bool], htt
     with pytest.raises(ContractViolation) as caught:
         client.check_naive_datetimes(refusing(lambda r: "T00%3A00%3A00&" in str(r.url), refused))
     assert caught.value.code == "MM808"
+    last = httpx.Response(200, json={"count": 1, "totalCount": 1, "data": [{"id": "a"}], "previous": None})
+    with pytest.raises(ContractViolation, match="no next") as caught:
+        client.check_next_as_given(refusing(lambda r: r.url.path.endswith("/registeredModels/"), last))
+    assert caught.value.code == "MM809"
 
 
 def test_tables_agree_with_the_installed_client() -> None:

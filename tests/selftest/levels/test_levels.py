@@ -1,7 +1,7 @@
 """The two verdicts end to end (`mmcontract run --level page|client`): the reference server passes both levels;
-a server that breaks only what the official client needs (client_breaking.literal: the page's letter where the
-client needs more) fails at --level client with the code of each breakage and passes at --level page, where the
-same failures are still reported, as information.
+its `literal` variant (`mmcontract serve --variant literal`: the page's letter only) fails at --level client with
+the code of each breakage the client suffers and passes at --level page, where the same failures are still
+reported, as information.
 
 The runs go through the runner's Python API (the code path of `mmcontract run`), quick profile, fixed seed, only
 the client checks (MM801 runs inside the Schemathesis tests, so those run too, on the operations the overlay and
@@ -16,15 +16,24 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from client_breaking import BREAKAGES, literal
 
 from mmcontract.checks.catalogue import CHECKS, CLIENT_FAMILY
+from mmcontract.reference.variants import BY_NAME, expand
 from mmcontract.report.model import RunResult
 from mmcontract.runner import RunOptions, run
 from mmcontract.target.embedded import start_embedded
 
 SEED = 20261130
 CLIENT_CODES = tuple(sorted(code for code, info in CHECKS.items() if info.family == CLIENT_FAMILY))
+# literal's parts -> the client check that must name each (a new part of literal needs a row here)
+BREAKAGES = {
+    "token-bearer-only": "MM802",  # dr.Client() sends Authorization: Token
+    "page-routes-only": "MM803",  # no GET /version/ for dr.Client()
+    "create-202-id-only": "MM804",  # create_for_leaderboard_item parses the 202 body as a version
+    "no-registered-model-name": "MM805",  # registered_model_name makes no registered model
+    "roles-observer-as-observer": "MM806",  # OBSERVER/ADMIN are no SHARING_ROLE names
+    "package-page-properties-only": "MM801",  # versions without registeredModelId/registeredModelVersion
+}
 OPERATIONS = (
     "GET /version/",
     "GET /registeredModels/",
@@ -47,7 +56,7 @@ def _run(level: str, report_dir: Path, breaking: bool) -> RunResult:
     }
     if not breaking:
         return run(RunOptions(**common))
-    server = start_embedded(wrap=literal)
+    server = start_embedded(variants=expand({"literal"}))
     try:
         return run(
             RunOptions(
@@ -89,7 +98,11 @@ def test_the_reference_server_passes_the_client_level(runs: dict[tuple[str, bool
     }, client_cells
 
 
-def test_the_page_letter_fails_the_client_level_naming_each_breakage(
+def test_every_part_of_literal_has_its_client_check() -> None:
+    assert set(BY_NAME["literal"].includes) == set(BREAKAGES)
+
+
+def test_literal_fails_the_client_level_naming_each_breakage(
     runs: dict[tuple[str, bool], RunResult],
 ) -> None:
     result = runs[("client", True)]
@@ -109,7 +122,7 @@ def test_the_page_letter_fails_the_client_level_naming_each_breakage(
     assert all("RegisteredModelVersion" in f.basis for f in schema)
 
 
-def test_the_page_letter_passes_the_page_level_with_the_client_failures_reported(
+def test_literal_passes_the_page_level_with_the_client_failures_reported(
     runs: dict[tuple[str, bool], RunResult],
 ) -> None:
     page, client = runs[("page", True)], runs[("client", True)]
