@@ -1,8 +1,8 @@
 """Which negative cases the contract excuses (pure; no I/O).
 
 A negative case is not an alarm when everything it negated is a parameter the contract marks `x-mm-no-negative`
-(no invalid value exists), `x-mm-lenient-missing` (a server may default it) or `x-mm-lenient-values` (values a
-server may accept). `lenience_table` reads those marks from the contract once; `is_excused_negative` judges one
+(no invalid value exists), `x-mm-lenient-missing` (a server may default it), `x-mm-lenient-values` (values a
+server may accept) or `x-mm-lenient-bounds` (an integer outside the parameter's bounds, which a server may accept). `lenience_table` reads those marks from the contract once; `is_excused_negative` judges one
 case against them.
 """
 
@@ -22,6 +22,7 @@ class Lenience:
     missing: bool = False  # x-mm-lenient-missing: a server may default it
     values: list[Any] = field(default_factory=list)  # x-mm-lenient-values: values a server may accept
     no_negative: bool = False  # x-mm-no-negative: the parameter has no invalid value
+    bounds: bool = False  # x-mm-lenient-bounds: an integer outside the bounds may be accepted
 
 
 def resolve(spec: dict[str, Any], node: Any) -> Any:
@@ -53,6 +54,8 @@ def _lenience_of(*nodes: Any) -> Lenience | None:
             hit = True
         if node.get("x-mm-no-negative") is True:
             found.no_negative = hit = True
+        if node.get("x-mm-lenient-bounds") is True:
+            found.bounds = hit = True
     return found if hit else None
 
 
@@ -200,6 +203,13 @@ def _value_is_lenient(value: Any, allowed: list[Any]) -> bool:
     return all(any(v == a or str(v) == str(a) for a in allowed) for v in values)
 
 
+def _is_integer(value: Any) -> bool:
+    """An integer as sent (int, or its decimal text in a query): what breaks only the bounds of an integer."""
+    if isinstance(value, bool):
+        return False
+    return isinstance(value, int) or (isinstance(value, str) and value.lstrip("-").isdigit())
+
+
 def _lenience_for(
     entries: dict[tuple[str, str], Lenience], location: str, path: tuple[Any, ...]
 ) -> Lenience | None:
@@ -233,6 +243,8 @@ def is_excused_negative(
         if lenience.missing and (is_missing or sent is _ABSENT):
             continue
         if lenience.values and _value_is_lenient(sent, lenience.values):
+            continue
+        if lenience.bounds and _is_integer(sent):
             continue
         return False
     return True

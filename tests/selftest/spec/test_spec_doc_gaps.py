@@ -19,9 +19,9 @@ def test_every_doc_gap_record_is_well_formed(spec):
 
 def test_the_contract_records_its_judgement_calls(spec):
     aspects = Counter(entry["aspect"] for _, records in iter_doc_gaps(spec) for entry in records)
-    # The decisions the brief fixes: added (401, auth, error body), inferred enums, lenient required
-    # offset/limit, schema-less bodies given a schema, bounds on offset/limit, lenient values (other).
-    for aspect in ("added", "enum", "required", "body", "bounds", "other"):
+    # The decisions the page level makes: added (401, auth), lost enums left open, lenient required
+    # offset/limit, bounds on offset/limit, schema-less answers left open and lenient values (other).
+    for aspect in ("added", "enum", "required", "bounds", "other"):
         assert aspects[aspect] > 0, aspect
     assert set(aspects) <= DOC_GAP_ASPECTS
 
@@ -71,7 +71,9 @@ def _nodes_with(spec, key):
     return list(walk(spec, ""))
 
 
-@pytest.mark.parametrize("marker", ["x-mm-lenient-missing", "x-mm-lenient-values", "x-mm-no-negative"])
+@pytest.mark.parametrize(
+    "marker", ["x-mm-lenient-missing", "x-mm-lenient-values", "x-mm-lenient-bounds", "x-mm-no-negative"]
+)
 def test_every_suite_marker_sits_next_to_its_recorded_decision(spec, marker):
     nodes = _nodes_with(spec, marker)
     assert nodes, f"{marker} is used nowhere"
@@ -99,6 +101,14 @@ def test_lenient_values_lie_outside_their_schema(spec):
             assert not validator.is_valid(value), f"{pointer}: {value!r} is already valid"
 
 
+def test_lenient_bounds_are_only_on_integer_parameters_with_a_bound(spec):
+    nodes = _nodes_with(spec, "x-mm-lenient-bounds")
+    for pointer, node in nodes:
+        assert node["x-mm-lenient-bounds"] is True, pointer
+        assert node["schema"]["type"] == "integer" and "minimum" in node["schema"], pointer
+    assert {node["name"] for _, node in nodes} == {"offset", "limit"}
+
+
 def test_no_negative_is_only_on_parameters_without_invalid_values(spec):
     for pointer, node in _nodes_with(spec, "x-mm-no-negative"):
         assert node["x-mm-no-negative"] is True and node["schema"] == {}, pointer
@@ -109,20 +119,45 @@ def test_required_offset_and_limit_are_lenient_when_missing(spec):
         for parameter in op.get("parameters", []):
             if parameter["name"] in ("offset", "limit"):
                 assert parameter["schema"]["minimum"] == 0 and "maximum" not in parameter["schema"]
+                assert parameter.get("x-mm-lenient-bounds") is True, f"{method} {path} {parameter['name']}"
                 if parameter["required"]:
                     assert parameter.get("x-mm-lenient-missing") is True, (
                         f"{method} {path} {parameter['name']}"
                     )
 
 
-def test_responses_the_page_leaves_without_a_body_record_the_body_decision(spec):
-    decided = {
+def test_answers_the_page_gives_no_schema_accept_any_body_and_say_so(spec):
+    # Schema None on the page: no content at the page level (any body, any media type, or none), and a record
+    # that says so; what the official client reads there is client level (tests/selftest/contract).
+    schema_none = {
         ("createModelPackageFromLeaderboard", "202"),
         ("createModelPackageFromLearningModel", "201"),
         ("updateRegisteredModel", "200"),
     }
+    seen = set()
     for _, _, op in iter_operations(spec):
         for status, response in op["responses"].items():
-            if (op["operationId"], status) in decided:
-                aspects = {entry["aspect"] for entry in resolve(spec, response)["x-doc-gap"]}
-                assert "body" in aspects, (op["operationId"], status)
+            response = resolve(spec, response)
+            if (op["operationId"], status) in schema_none or status.startswith("4"):
+                assert "content" not in response, (op["operationId"], status)
+                records = response.get("x-doc-gap") or []
+                if "$ref" not in op["responses"][status]:
+                    assert any("no content" in entry["spec"] for entry in records), (
+                        op["operationId"],
+                        status,
+                    )
+                seen.add((op["operationId"], status))
+    assert schema_none <= seen
+
+
+def test_only_the_features_search_ignores_letter_case(spec):
+    # The page says so of the features search alone; the registry searches decide nothing on letter case.
+    from mmcontract.checks.filtering import search_case_insensitive
+
+    found = {
+        f"{method.upper()} {path}"
+        for path, method, op in iter_operations(spec)
+        if any(p["name"] == "search" for p in op.get("parameters", []))
+        and search_case_insensitive(spec, f"{method.upper()} {path}")
+    }
+    assert found == {"GET /modelPackages/{modelPackageId}/features/"}

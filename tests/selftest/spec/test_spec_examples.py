@@ -112,10 +112,10 @@ def _page_list_example() -> dict[str, Any]:
             "is not valid under any",
         ),
         (
-            "ModelPackageTimeseries",
+            "ModelPackageTarget",
             {
-                **SPEC["components"]["schemas"]["ModelPackageTimeseries"]["examples"][0],
-                "forecastDistancesTimeUnit": "FORTNIGHT",
+                **SPEC["components"]["schemas"]["ModelPackageTarget"]["examples"][0],
+                "type": "Fortnightly",
             },
             "is not one of",
         ),
