@@ -9,6 +9,8 @@ the client checks touch)."""
 
 from __future__ import annotations
 
+import dataclasses
+import json
 import os
 import subprocess
 import sys
@@ -21,7 +23,7 @@ from mmcontract.checks.catalogue import CHECKS, CLIENT_FAMILY
 from mmcontract.reference.variants import BY_NAME, expand
 from mmcontract.report.model import RunResult
 from mmcontract.runner import RunOptions, run
-from mmcontract.target.embedded import start_embedded
+from mmcontract.target.embedded import EmbeddedServer, start_embedded
 
 SEED = 20261130
 CLIENT_CODES = tuple(sorted(code for code, info in CHECKS.items() if info.family == CLIENT_FAMILY))
@@ -76,7 +78,7 @@ def runs(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[tuple[str, b
     base = tmp_path_factory.mktemp("levels")
     yield {
         (level, breaking): _run(level, base / f"{level}-{breaking}", breaking)
-        for level, breaking in (("client", False), ("client", True), ("page", True))
+        for level, breaking in (("client", False), ("client", True))
     }
 
 
@@ -118,19 +120,57 @@ def test_literal_fails_the_client_level_naming_each_breakage(
         "GET /registeredModels/{registeredModelId}/versions/",
         "GET /registeredModels/{registeredModelId}/versions/{versionId}/",
     }
-    assert all("registeredModelId" in f.message or "registeredModelVersion" in f.message for f in schema)
+    versions = [f for f in schema if "/versions/" in f.operation]
+    assert all("registeredModelId" in f.message or "registeredModelVersion" in f.message for f in versions)
     assert all("RegisteredModelVersion" in f.basis for f in schema)
 
 
 def test_literal_passes_the_page_level_with_the_client_failures_reported(
     runs: dict[tuple[str, bool], RunResult],
 ) -> None:
-    page, client = runs[("page", True)], runs[("client", True)]
-    assert not page.errors, page.errors
-    assert page.level == "page"
+    """The same findings judged at the page level: conformant, the client failures still in the result."""
+    page = dataclasses.replace(runs[("client", True)], level="page")
     assert page.exit_code == 0 and page.outcome == "conformant", _lines(page)
-    assert page.failures_at("page") == []
-    assert {f.check for f in page.failures} == {f.check for f in client.failures}
+    assert page.failures_at("page") == [] and page.failures
+
+
+@pytest.fixture(scope="module")
+def literal_server() -> Iterator[EmbeddedServer]:
+    server = start_embedded(variants=expand({"literal"}))
+    yield server
+    server.stop()
+
+
+def _cli(*args: str, token: str) -> subprocess.CompletedProcess[str]:
+    environment = {k: v for k, v in os.environ.items() if not k.startswith("DATAROBOT_")}
+    environment["DATAROBOT_API_TOKEN"] = token
+    return subprocess.run(
+        [sys.executable, "-m", "mmcontract", "run", *args],
+        capture_output=True,
+        text=True,
+        env=environment,
+        timeout=120,
+    )
+
+
+@pytest.mark.parametrize(("level", "exit_code"), [("page", 0), ("client", 1)])
+def test_the_exit_code_follows_the_level_asked_for(
+    level: str, exit_code: int, literal_server: EmbeddedServer, tmp_path: Path
+) -> None:
+    """`mmcontract run --level` through the command line and the child pytest: literal's missing GET /version/
+    (MM803) fails the client level only, and is reported at both."""
+    proc = _cli(
+        f"--endpoint={literal_server.base_url}",
+        f"--level={level}",
+        "--check=MM803",
+        "--profile=quick",
+        f"--report-dir={tmp_path}",
+        token=literal_server.token,
+    )
+    assert proc.returncode == exit_code, proc.stdout + proc.stderr
+    summary = json.loads((tmp_path / "summary.json").read_text())
+    assert [f["check"] for f in summary["failures"]] == ["MM803"]  # (its level: the API runs above)
+    assert literal_server.token not in proc.stdout + proc.stderr
 
 
 def test_level_is_checked_before_the_run_starts() -> None:
