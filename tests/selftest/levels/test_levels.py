@@ -3,9 +3,7 @@ its `literal` variant (`mmcontract serve --variant literal`: the page's letter o
 the code of each breakage the client suffers and passes at --level page, where the same failures are still
 reported, as information.
 
-The runs go through the runner's Python API (the code path of `mmcontract run`), quick profile, fixed seed, only
-the client checks (MM801 runs inside the Schemathesis tests, so those run too, on the operations the overlay and
-the client checks touch)."""
+The runs are conftest.py's (shared with test_official_client_literal.py)."""
 
 from __future__ import annotations
 
@@ -19,14 +17,11 @@ from pathlib import Path
 
 import pytest
 
-from mmcontract.checks.catalogue import CHECKS, CLIENT_FAMILY
+from mmcontract.checks.catalogue import CLIENT_FAMILY
 from mmcontract.reference.variants import BY_NAME, expand
 from mmcontract.report.model import RunResult
-from mmcontract.runner import RunOptions, run
 from mmcontract.target.embedded import EmbeddedServer, start_embedded
 
-SEED = 20261130
-CLIENT_CODES = tuple(sorted(code for code, info in CHECKS.items() if info.family == CLIENT_FAMILY))
 # literal's parts -> the client check that must name each (a new part of literal needs a row here)
 BREAKAGES = {
     "token-bearer-only": "MM802",  # dr.Client() sends Authorization: Token
@@ -36,50 +31,11 @@ BREAKAGES = {
     "roles-observer-as-observer": "MM806",  # OBSERVER/ADMIN are no SHARING_ROLE names
     "package-page-properties-only": "MM801",  # versions without registeredModelId/registeredModelVersion
 }
-OPERATIONS = (
-    "GET /version/",
-    "GET /registeredModels/",
-    "GET /registeredModels/{registeredModelId}/sharedRoles/",
-    "GET /registeredModels/{registeredModelId}/versions/",
-    "GET /registeredModels/{registeredModelId}/versions/{versionId}/",
-    "POST /modelPackages/fromLeaderboard/",
-)
-
-
-def _run(level: str, report_dir: Path, breaking: bool) -> RunResult:
-    common = {
-        "profile": "quick",
-        "seed": SEED,
-        "level": level,
-        "checks": CLIENT_CODES,
-        "operations": OPERATIONS,
-        "report_dir": str(report_dir),
-        "quiet": True,
-    }
-    if not breaking:
-        return run(RunOptions(**common))
-    server = start_embedded(variants=expand({"literal"}))
-    try:
-        return run(
-            RunOptions(
-                endpoint=server.base_url,
-                token=server.token,
-                allow_writes=True,
-                leaderboard_model_id=server.leaderboard_model_id,
-                **common,
-            )
-        )
-    finally:
-        server.stop()
 
 
 @pytest.fixture(scope="module")
-def runs(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[tuple[str, bool], RunResult]]:
-    base = tmp_path_factory.mktemp("levels")
-    yield {
-        (level, breaking): _run(level, base / f"{level}-{breaking}", breaking)
-        for level, breaking in (("client", False), ("client", True))
-    }
+def runs(reference_client_run: RunResult, literal_client_run: RunResult) -> dict[tuple[str, bool], RunResult]:
+    return {("client", False): reference_client_run, ("client", True): literal_client_run}
 
 
 def _lines(result: RunResult) -> list[str]:
