@@ -30,6 +30,8 @@ lint: install
 	$(BIN)/ruff check src tests conftest.py
 	$(BIN)/ruff format --check src tests conftest.py
 	npx --no-install redocly lint --config redocly.yaml openapi/model_management.yaml
+	@mkdir -p build && $(BIN)/mmcontract contract --level client --output build/client-contract.yaml
+	npx --no-install redocly lint --config redocly.yaml build/client-contract.yaml
 
 test: install lint
 	$(BIN)/pytest tests/selftest

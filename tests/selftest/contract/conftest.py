@@ -2,11 +2,16 @@
 
 from __future__ import annotations
 
+import sys
+from pathlib import Path
 from typing import Any
 
 import pytest
 
 from mmcontract.spec import load_overlay, load_spec
+
+# The page level's example validator (tests/selftest/spec/test_spec_examples.py) checks the client level too.
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "spec"))
 
 
 @pytest.fixture(scope="session")

@@ -233,3 +233,16 @@ def test_the_page_level_keeps_no_client_only_requirement(page):
     assert "enum" not in schemas["ModelPackageTimeseries"]["properties"]["forecastDistancesTimeUnit"]
     assert "enum" not in schemas["ModelPackageModelLogsEntry"]["properties"]["level"]
     assert "registeredModelName" not in schemas["ModelPackageCreateFromLeaderboard"]["properties"]
+
+
+def test_every_client_level_example_validates_against_its_schema(client):
+    from test_spec_examples import collect_examples, example_errors
+
+    examples = collect_examples(client)
+    assert len(examples) > 30
+    problems = {
+        pointer: errors
+        for pointer, schema, value in examples
+        if (errors := example_errors(client, schema, value))
+    }
+    assert problems == {}
