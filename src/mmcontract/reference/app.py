@@ -62,6 +62,7 @@ log = logging.getLogger("mmcontract.reference")
 DEV_TOKEN = "mmcontract-dev-token"
 TOKEN_ENV = "MMCONTRACT_SERVE_TOKEN"
 API_PREFIX = "/api/v2/"
+PACKAGES_PATH = API_PREFIX + "modelPackages/"
 # The pinned official client (datarobot 3.20) expects server 2.49 and warns when the server is older.
 VERSION_BODY = b'{"major":2,"minor":49,"versionString":"2.49.0"}'
 MAX_ID_LENGTH = 256
@@ -236,7 +237,7 @@ class ReferenceApi:
             log.exception("unhandled error in %s %s", scope.get("method"), scope.get("path"))
             reply = json_reply(500, {"message": "Internal server error"})
         if self.variants:
-            self._vary(reply)
+            self._vary(reply, scope["path"])
         body = b"" if scope["method"] == "HEAD" else reply.body
         headers = reply.headers
         if reply.status != 204:
@@ -244,10 +245,11 @@ class ReferenceApi:
         await send({"type": "http.response.start", "status": reply.status, "headers": headers})
         await send({"type": "http.response.body", "body": body})
 
-    def _vary(self, reply: Reply) -> None:
+    def _vary(self, reply: Reply, path: str) -> None:
         """The variants that act on every response: error bodies, extra properties and header, UUID ids."""
         variants = self.variants
-        if reply.status == 400 and "bad-query-422" in variants:
+        # GET /modelPackages/ documents 400 "Request invalid": it keeps it
+        if reply.status == 400 and "bad-query-422" in variants and path.rstrip("/") + "/" != PACKAGES_PATH:
             reply.status = 422
         json_body = any(k == b"content-type" and v == b"application/json" for k, v in reply.headers)
         if 400 <= reply.status < 500 and json_body and variants & {"error-body-plain", "error-body-text"}:
@@ -382,11 +384,12 @@ class ReferenceApi:
         limit: int,
         *,
         count_offset: int = 0,
+        count_required: bool = False,
     ) -> Reply:
         """count/data/next/previous/totalCount with absolute links carrying every filter and sort."""
         fault = self.fault
         base = req.base_url()
-        if fault == "page-next-relative":
+        if fault == "page-next-relative" or (count_required and "sharing-links-relative" in self.variants):
             base = req.path
         if fault == "page-next-drops-filter":
             kept: list[tuple[str, str]] = []
@@ -395,10 +398,12 @@ class ReferenceApi:
         reordered = "links-query-order" in self.variants
 
         def link(at: int) -> str:
-            if reordered:  # limit and offset first, then the filters, then defaults made explicit
+            if reordered:  # limit and offset first, then the filters, then the effective default direction
                 names = {k for k, _ in kept}
-                defaults = [(k, v) for k, v in (("sortDirection", "asc"),) if k not in names]
-                pairs = [("limit", str(limit)), ("offset", str(at)), *kept, *defaults]
+                explicit = []
+                if "sortKey" in names and "sortDirection" not in names:
+                    explicit = [("sortDirection", "desc" if "sort-default-desc" in self.variants else "asc")]
+                pairs = [("limit", str(limit)), ("offset", str(at)), *kept, *explicit]
                 return f"{base}?{urlencode(pairs)}"
             return f"{base}?{urlencode([*kept, ('offset', str(at)), ('limit', str(limit))])}"
 
@@ -408,7 +413,9 @@ class ReferenceApi:
         if limit == 0:  # limit-zero-empty: an empty page has no neighbours
             next_url = previous_url = None
         total_count = len(docs) if fault == "page-total-page-local" else total
-        count = "" if "omit-optional" in self.variants else f'"count":{len(docs) + count_offset},'
+        # count is Required false on every list but the sharing lists (SharingListV2Response)
+        omit_count = "omit-optional" in self.variants and not count_required
+        count = "" if omit_count else f'"count":{len(docs) + count_offset},'
         body = (
             f'{{{count}"data":[{",".join(docs)}],'
             f'"next":{dumps(next_url)},"previous":{dumps(previous_url)},"totalCount":{total_count}}}'
@@ -525,7 +532,7 @@ class ReferenceApi:
     # ---- handlers: model packages -------------------------------------------------------------------
     async def list_model_packages(self, req: Req) -> Reply:
         q = req.query
-        offset, limit = q.page()
+        offset, limit = q.page(documented_400=True)
         clauses, order = queries.model_packages(q, self.store, fault=self.fault, variants=self.variants)
         page_limit = None if self.fault == "page-limit-ignored" else limit
         total, docs = self._page("packages", clauses, order, offset, page_limit)
@@ -592,7 +599,7 @@ class ReferenceApi:
             limit,
             select=f"json_object('id', recipient_id, 'name', name, 'role', {role}, 'shareRecipientType', type)",
         )
-        return self._list_reply(req, total, docs, offset, limit)
+        return self._list_reply(req, total, docs, offset, limit, count_required=True)
 
     async def create_from_leaderboard(self, req: Req) -> Reply:
         doc = await self._create_package(req)

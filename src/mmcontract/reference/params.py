@@ -160,11 +160,14 @@ class Query:
         except (OverflowError, ValueError):
             raise query_error(name, f"date-time out of range: {value[:80]!r}") from None
 
-    def page(self, *, maximum: int = MAX_LIMIT, default_limit: int | None = None) -> tuple[int, int]:
+    def page(
+        self, *, maximum: int = MAX_LIMIT, default_limit: int | None = None, documented_400: bool = False
+    ) -> tuple[int, int]:
         """(offset, effective limit): limit 0 and limits above `maximum` serve `maximum` items.
 
         `default_limit` is a documented default (features: 0); None means the page states none. Variants
-        (variants.py) change the default and largest page, refuse a limit above it, or serve limit=0 empty."""
+        (variants.py) change the default and largest page, refuse a limit above it, or serve limit=0 empty;
+        `documented_400`: the operation documents 400 for an invalid request, so a refusal is 400 there."""
         variants = self.variants
         if "page-max-50" in variants:
             maximum = min(maximum, 50)
@@ -175,7 +178,7 @@ class Query:
         explicit = self.raw("limit") is not None
         if explicit and limit > maximum:
             problem = f"must be <= {maximum}, got {limit}"
-            if "limit-over-max-422" in variants:
+            if "limit-over-max-422" in variants and not documented_400:
                 raise ApiError(422, f"Invalid query parameter 'limit': {problem}", {"limit": problem})
             if "limit-over-max-rejected" in variants:
                 raise query_error("limit", problem)

@@ -28,7 +28,7 @@ VARIANTS: tuple[Variant, ...] = (
     # pagination
     Variant(
         "page-default-20",
-        "a list without `limit` serves 20 items (default 100; documented defaults stay: features, modelLogs)",
+        "a list without `limit` serves 20 items (default 100; the features list keeps its documented default)",
         'page: limit "At most this many results are returned." states no default',
     ),
     Variant(
@@ -39,12 +39,14 @@ VARIANTS: tuple[Variant, ...] = (
     Variant(
         "limit-over-max-rejected",
         "a limit above the largest page answers 400 instead of being clamped",
-        'page: limit states no maximum and no behaviour above it; lists document "400 Request invalid"',
+        "page: limit states no maximum and no behaviour above it; GET /modelPackages/ documents"
+        ' "400 Bad Request Request invalid, refer to messages for detail."',
     ),
     Variant(
         "limit-over-max-422",
-        "a limit above the largest page answers 422 instead of being clamped",
-        "page: limit states no maximum; the lists document no error status for it (schema None responses)",
+        "a limit above the largest page answers 422 instead of being clamped (400 on GET /modelPackages/,"
+        " which documents 400)",
+        "page: limit states no maximum; the other lists document no error status at all",
     ),
     Variant(
         "limit-zero-empty",
@@ -54,8 +56,9 @@ VARIANTS: tuple[Variant, ...] = (
     ),
     Variant(
         "bad-query-422",
-        "invalid query values answer 422 instead of 400",
-        "page: most list operations document only 200; the status of an invalid query value is not stated",
+        "invalid query values answer 422 instead of 400 (GET /modelPackages/ keeps its documented 400)",
+        "page: the lists other than GET /modelPackages/ document only 200; the status of an invalid query"
+        " value is not stated",
     ),
     # filtering and ordering
     Variant(
@@ -84,20 +87,26 @@ VARIANTS: tuple[Variant, ...] = (
     ),
     Variant(
         "sort-default-desc",
-        "a sortKey without sortDirection sorts descending",
+        "a list without sortDirection sorts descending (by the given sortKey or the default one)",
         'page: sortDirection "Sort direction" states no default',
     ),
     # links
     Variant(
         "links-query-order",
-        "next/previous put limit and offset first and carry default parameters explicitly"
-        " (e.g. ?limit=100&offset=100&sortDirection=asc&...)",
+        "next/previous put limit and offset first, then the request's parameters, then the default"
+        " sortDirection made explicit when a sortKey came without one (?limit=2&offset=2&sortKey=name&sortDirection=asc)",
         'page: next "URL pointing to the next page" (string,null(uri)) prescribes no query form',
     ),
     Variant(
         "links-server-address",
         "next/previous use the server's own listening address, not the request's Host header",
         'page: next "URL pointing to the next page" says nothing of the host it names',
+    ),
+    Variant(
+        "sharing-links-relative",
+        "next/previous of the sharing lists are relative (path and query)",
+        'page: SharingListV2Response next "string,null true URL pointing to the next page." (no uri format,'
+        " unlike the other lists' string,null(uri))",
     ),
     # errors
     Variant(

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 from typing import Any
+from urllib.parse import urljoin
 
 import httpx
 
@@ -57,11 +58,11 @@ class Api:
         return self.request("DELETE", path, **kwargs)
 
     def walk(self, path: str, params: dict[str, Any] | None = None) -> list[dict[str, Any]]:
-        """Every item of a list, following `next` as given."""
+        """Every item of a list, following `next` as given (a relative link resolved against the server)."""
         page = self.ok(path, params=params or {})
         items = list(page["data"])
         while page["next"] is not None:
-            page = self.ok(page["next"])
+            page = self.ok(urljoin(BASE, page["next"]))
             items.extend(page["data"])
         return items
 
