@@ -14,6 +14,7 @@ import requests
 from schemathesis.core.failures import FailureGroup
 
 from mmcontract.checks.catalogue import family_of
+from mmcontract.st.records import bundle_names
 from mmcontract.target import plugin
 from mmcontract.target.config import TargetConfig
 from mmcontract.target.ratelimit import MAX_RETRIES, retry_after_seconds
@@ -69,8 +70,11 @@ def run_case(case: Any, target: TargetConfig) -> None:
     except FailureGroup as exc:
         curl = case.as_curl_command(headers=dict(response.request.headers))
         excerpt = response_excerpt(response)
+        names = bundle_names(case.operation)
         for failure in exc.exceptions:
-            plugin.note_failure(nodeid, {"check": failure.code, "curl": curl, "response_excerpt": excerpt})
+            plugin.note_failure(
+                nodeid, {"check": failure.code, "curl": curl, "response_excerpt": excerpt, "bundle": names}
+            )
         raise
 
 
@@ -111,8 +115,10 @@ def validate_step(
     except FailureGroup as exc:
         curl = case.as_curl_command(headers=dict(response.request.headers))
         excerpt = response_excerpt(response)
+        names = bundle_names(case.operation)
         for failure in exc.exceptions:
             plugin.note_failure(
-                plugin.current_nodeid(), {"check": failure.code, "curl": curl, "response_excerpt": excerpt}
+                plugin.current_nodeid(),
+                {"check": failure.code, "curl": curl, "response_excerpt": excerpt, "bundle": names},
             )
         raise
