@@ -18,6 +18,7 @@ from collections.abc import Callable
 from typing import Any
 
 from mmcontract.checks.catalogue import info
+from mmcontract.st.records import _failure_names, schema_field
 
 SCHEMA_CODE = "MM801"
 SCHEMA_FAILURES = frozenset(
@@ -113,11 +114,9 @@ class ClientSchemaCheck:
         label = case.operation.label
         status = response.status_code
         field = "/".join(map(str, failure.instance_path)) or "(root)"
-        located = re.search(r"Schema at /components/schemas/(\S+?):?\s", str(failure.message))
-        schema = (
-            located.group(1)
-            if located
-            else self._schema_name(case.operation.path, case.method.lower(), status)
+        # `Schema.field` of the contract, as st.records names page schema failures (ST108)
+        schema = schema_field(failure, _failure_names(failure, None)) or self._schema_name(
+            case.operation.path, case.method.lower(), status
         )
         actions = [self.actions[i] for i in blamed]
         evidence = "; ".join(
@@ -131,7 +130,7 @@ class ClientSchemaCheck:
             "title": info(SCHEMA_CODE).title,
             "family": info(SCHEMA_CODE).family,
             "level": "client",
-            "message": f"client contract schema {schema} ({status}), field {field}: {message}",
+            "message": f"client contract {schema} ({status}), at {field}: {message}",
             "basis": f"client: {evidence}; breaks: {breaks or 'the client cannot parse the answer'}",
             "expected": f"{schema} as overlay action(s) {', '.join(str(i + 1) for i in blamed)} "
             f"({', '.join(str(a.get('target')) for a in actions)}) make it",
