@@ -7,6 +7,7 @@ only dispatches and turns errors into one line and an exit code (never a traceba
 from __future__ import annotations
 
 import argparse
+import difflib
 import importlib
 import sys
 from collections.abc import Sequence
@@ -25,8 +26,37 @@ SUBCOMMANDS: dict[str, tuple[str, str]] = {
 
 
 class _Parser(argparse.ArgumentParser):
+    """One-line errors (exit 2); no abbreviated options (`--end` is not `--endpoint`: a typo must not pass for
+    another option); an unknown option names the closest one (Python 3.11 has no suggest_on_error)."""
+
+    def __init__(self, *args: object, **kwargs: object) -> None:
+        kwargs["allow_abbrev"] = False
+        super().__init__(*args, **kwargs)  # type: ignore[arg-type]
+
+    def _option_strings(self) -> list[str]:
+        """Every option of this parser and of its subcommands (the top parser reports their unknown options)."""
+        options = [o for action in self._actions for o in action.option_strings]
+        for action in self._actions:
+            if isinstance(action, argparse._SubParsersAction):
+                for sub in action.choices.values():
+                    options += sub._option_strings() if isinstance(sub, _Parser) else []
+        return sorted(set(options))
+
     def error(self, message: str) -> None:  # type: ignore[override]
         # argparse prints usage plus the message; keep it to one line and exit code 2.
+        if message.startswith("unrecognized arguments: "):
+            unknown = [a.split("=", 1)[0] for a in message.removeprefix("unrecognized arguments: ").split()]
+            hints = []
+            options = self._option_strings()
+            for arg in (a for a in unknown if a.startswith("-")):
+                longer = [o for o in options if o.startswith(arg) and len(arg) > 2]
+                close = difflib.get_close_matches(arg, options, n=1, cutoff=0.6)
+                if longer:
+                    hints.append(f"{arg}: options are not abbreviated, did you mean {' or '.join(longer)}?")
+                elif close:
+                    hints.append(f"{arg}: did you mean {close[0]}?")
+            if hints:
+                message += " (" + "; ".join(hints) + ")"
         sys.stderr.write(f"{self.prog}: error: {message}\n")
         sys.exit(EXIT_CANNOT_RUN)
 

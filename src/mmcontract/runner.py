@@ -2,7 +2,13 @@
 
 No --endpoint (and no DATAROBOT_ENDPOINT): the embedded reference server is started on a free loopback port
 with a token made for this run, and tested with writes allowed. Otherwise the target is probed first
-(GET /registeredModels/?limit=1): unreachable or refusing the token -> one line, exit 2.
+(GET /registeredModels/?limit=1, and with --allow-writes a harmless PATCH): unreachable, not this API, refusing
+the token or refusing writes -> one line, exit 2.
+
+Three outcomes (and could-not-run): conformant (exit 0), violations (exit 1), incomplete (exit 0, or 1 with
+--require-complete): the run saw no violation but could not look at everything (target/results.py says why).
+Every outcome is reported: once the report directory is known, even a run that could not run (exit 2) writes
+its four reports saying so, replacing the previous run's.
 
 The suite is pytest underneath: it runs `tests/contract` in a child pytest process (so each run starts from
 fresh Schemathesis and Hypothesis state) with the plugin `mmcontract.target.plugin`; the token travels in the
@@ -27,7 +33,7 @@ from pathlib import Path
 
 import mmcontract
 from mmcontract.checks.catalogue import found_by_schemathesis_tests
-from mmcontract.errors import EXIT_CANNOT_RUN, EXIT_INTERRUPTED, UsageError
+from mmcontract.errors import EXIT_CANNOT_RUN, EXIT_INTERRUPTED, MMContractError, UsageError
 from mmcontract.report.model import LEVELS, Level, RunResult
 from mmcontract.target.config import (
     DEFAULT_REQUEST_TIMEOUT,
@@ -43,6 +49,7 @@ from mmcontract.target.reproduce import strip_secret
 SUITE_ENV = "MMCONTRACT_SUITE_DIR"
 DEFAULT_REPORT_DIR = "reports"
 MAX_LISTED_FAILURES = 20
+MAX_SKIP_LINES = 6
 
 
 def configure(parser: argparse.ArgumentParser) -> None:
@@ -78,6 +85,11 @@ def configure(parser: argparse.ArgumentParser) -> None:
     )
     parser.add_argument("--seed", type=int, help="reproduce a run (printed by every run)")
     parser.add_argument("--workers", type=int, default=1, help="parallel pytest-xdist workers (default 1)")
+    parser.add_argument(
+        "--require-complete",
+        action="store_true",
+        help="an incomplete run (operations never reached a 2xx, writes impossible, lists empty) exits 1",
+    )
     parser.add_argument("--baseline", help="known deviations: reported, but do not fail the run")
     parser.add_argument(
         "--baseline-update", action="store_true", help="write or merge --baseline from this run"
@@ -109,6 +121,7 @@ class RunOptions:
     baseline: str | None = None
     baseline_update: bool = False
     request_timeout: float = DEFAULT_REQUEST_TIMEOUT
+    require_complete: bool = False
     fault: str | None = None
     operations: tuple[str, ...] = ()
     checks: tuple[str, ...] = ()
@@ -140,6 +153,17 @@ def suite_dir() -> Path:
     )
 
 
+def _validate_report_dir(options: RunOptions) -> None:
+    if options.report_dir:
+        directory = Path(options.report_dir)
+        try:
+            directory.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            raise UsageError(f"cannot create --report-dir {directory}: {exc.strerror or exc}") from None
+        if not os.access(directory, os.W_OK):
+            raise UsageError(f"--report-dir {directory} is not writable")
+
+
 def _validate(options: RunOptions) -> None:
     if options.workers < 1:
         raise UsageError(f"--workers must be at least 1, got {options.workers}")
@@ -153,14 +177,6 @@ def _validate(options: RunOptions) -> None:
         load_baseline(
             Path(options.baseline)
         )  # a missing or malformed baseline stops the run before it starts
-    if options.report_dir:
-        directory = Path(options.report_dir)
-        try:
-            directory.mkdir(parents=True, exist_ok=True)
-        except OSError as exc:
-            raise UsageError(f"cannot create --report-dir {directory}: {exc.strerror or exc}") from None
-        if not os.access(directory, os.W_OK):
-            raise UsageError(f"--report-dir {directory} is not writable")
     if options.fault:
         from mmcontract.reference.faults import BY_NAME
 
@@ -170,13 +186,67 @@ def _validate(options: RunOptions) -> None:
 
 def run(options: RunOptions) -> RunResult:
     """Run the suite; return its RunResult (reports written, summary printed unless quiet).
-    Raises MMContractError (exit 2) when the run cannot start."""
+    Raises MMContractError (exit 2) when the run cannot run; once the report directory is known, the reports
+    then say "could not run" and why (no previous run's verdict survives in that directory)."""
+    _validate_report_dir(options)
+    seed = options.seed if options.seed is not None else random.randrange(1, 2**31)
+    started = now_iso_safe()
+    try:
+        return _run(options, seed)
+    except MMContractError as exc:
+        written = _write_could_not_run(options, seed, started, str(exc)) if options.report_dir else []
+        if written and not options.quiet:  # the reason itself is the one line on stderr (cli.main)
+            print(f"  reports: {', '.join(str(p) for p in written)}")
+            print(f"result: could not run (exit {exc.exit_code})", flush=True)
+        raise
+
+
+def now_iso_safe() -> str:
+    from mmcontract.target.results import now_iso
+
+    return now_iso()
+
+
+def _write_could_not_run(options: RunOptions, seed: int, started: str, reason: str) -> list[Path]:
+    """Reports for a run that could not run: they say so and why, replacing the previous run's."""
+    from mmcontract import spec
+    from mmcontract.report import write_reports
+    from mmcontract.report.redact import redact
+
+    endpoint = options.endpoint or os.environ.get(ENV_ENDPOINT) or "embedded reference server"
+    try:
+        target = normalize_base_url(endpoint) if "://" in endpoint else endpoint
+    except MMContractError:
+        target = strip_secret(endpoint.split("?", 1)[0], options.token) or ""
+    try:
+        spec_hash = spec.spec_hash()
+    except Exception:  # the contract itself may be why the run could not run
+        spec_hash = ""
+    result = RunResult(
+        target=redact(target),
+        spec_path=str(spec.SPEC_PATH),
+        spec_hash=spec_hash,
+        seed=seed,
+        profile=options.profile,
+        started_at=started,
+        finished_at=now_iso_safe(),
+        allow_writes=options.allow_writes,
+        errors=[reason],
+        level=getattr(options, "level", "page"),
+        require_complete=options.require_complete,
+    )
+    try:
+        return write_reports(result, Path(options.report_dir or DEFAULT_REPORT_DIR))
+    except OSError:
+        return []  # the one-line error on stderr still says why
+
+
+def _run(options: RunOptions, seed: int) -> RunResult:
     from mmcontract.report.redact import register_secret
     from mmcontract.target.probe import probe
-    from mmcontract.target.results import build_result, now_iso, write_reports_guarded
+    from mmcontract.target.results import build_result, now_iso, usage_error, write_reports_guarded
 
     _validate(options)
-    seed = options.seed if options.seed is not None else random.randrange(1, 2**31)
     endpoint = options.endpoint or os.environ.get(ENV_ENDPOINT) or ""
     token = options.token or os.environ.get(ENV_TOKEN) or ""
     suite = suite_dir()
@@ -190,8 +260,11 @@ def run(options: RunOptions) -> RunResult:
         "level": options.level,
     }
     if endpoint:
+        base_url = normalize_base_url(endpoint)
+        if base_url != endpoint.strip().rstrip("/"):
+            _say(options, f"mmcontract run: --endpoint {endpoint.strip()} has no /api/v2; testing {base_url}")
         target = TargetConfig(
-            base_url=normalize_base_url(endpoint),
+            base_url=base_url,
             token=token,
             token_prefix=options.token_prefix,
             allow_writes=options.allow_writes,
@@ -223,9 +296,14 @@ def run(options: RunOptions) -> RunResult:
         started = now_iso()
         with tempfile.TemporaryDirectory(prefix="mmcontract-run-") as tmp:
             errors = _run_pytest(target, suite, Path(tmp), options)
+            refused = usage_error(Path(tmp))
+            if refused:
+                raise UsageError(refused)
             result, tally = build_result(
                 Path(tmp), target, started_at=started, finished_at=now_iso(), errors=errors
             )
+            result.require_complete = options.require_complete
+            result.level = getattr(options, "level", result.level)
     finally:
         if embedded is not None:
             embedded.stop()
@@ -248,6 +326,8 @@ def _say(options: RunOptions, line: str) -> None:
 
 def _run_pytest(target: TargetConfig, suite: Path, results: Path, options: RunOptions) -> list[str]:
     """Run the suite in a child pytest; return could-not-run problems (empty when it ran)."""
+    from mmcontract.target.results import usage_error
+
     log = results / "pytest.log"
     argv = [
         sys.executable,
@@ -305,6 +385,8 @@ def _run_pytest(target: TargetConfig, suite: Path, results: Path, options: RunOp
         return []
     if code == 2 and _collection_errors(log, target.token):
         return _collection_errors(log, target.token)
+    if code == 2 and usage_error(results):
+        return []  # the suite stopped on a usage error: run() reports it
     if code == 2:
         raise KeyboardInterrupt
     tail = strip_secret(log.read_text("utf-8", "replace"), target.token) or ""
@@ -338,40 +420,42 @@ def _collection_errors(log: Path, token: str) -> list[str]:
 
 
 def _print_summary(result: RunResult, tally: object, written: list[Path]) -> None:
-    sent = sum(c.cases_sent for c in result.coverage)
-    ok = sum(c.cases_2xx for c in result.coverage)
-    reached = sum(1 for c in result.coverage if c.cases_2xx)
-    tested = sum(1 for c in result.coverage if c.cases_sent)
+    """The terminal's last lines: the same counts, verdicts and reasons as every report (report.view)."""
+    from mmcontract.report.view import build_view, client_call, counts_line, skip_lines, stale_line
+
+    view = build_view(result)
     t = tally
     print(
-        f"  {tested} operations tested ({reached} reached 2xx), {sent} requests ({ok} 2xx); "
-        f"tests: {getattr(t, 'passed', 0)} passed, {getattr(t, 'failed', 0)} failed, "
+        f"  {counts_line(view)}; tests: {getattr(t, 'passed', 0)} passed, {getattr(t, 'failed', 0)} failed, "
         f"{getattr(t, 'skipped', 0)} skipped"
     )
-    unreached = [c.operation for c in result.coverage if c.cases_sent and not c.cases_2xx]
-    if unreached:
-        print(f"  no request reached a 2xx on: {', '.join(unreached)}")
-    for failure in result.failures[:MAX_LISTED_FAILURES]:
+    groups = skip_lines(view)
+    for line in groups[:MAX_SKIP_LINES]:
+        print(f"  {line}")
+    if len(groups) > MAX_SKIP_LINES:
+        print(f"  ... and {len(groups) - MAX_SKIP_LINES} more skip reasons (see the reports)")
+    listed = [f for f in result.failures if f.known or f in result.new_failures]
+    for failure in listed[:MAX_LISTED_FAILURES]:
         mark = "known" if failure.known else "FAIL "
         first = failure.message.splitlines()[0] if failure.message else ""
         print(f"  {mark} {failure.check} {failure.operation}: {failure.title}: {first[:160]}")
-    if len(result.failures) > MAX_LISTED_FAILURES:
-        print(f"  ... and {len(result.failures) - MAX_LISTED_FAILURES} more (see the reports)")
+    if len(listed) > MAX_LISTED_FAILURES:
+        print(f"  ... and {len(listed) - MAX_LISTED_FAILURES} more (see the reports)")
+    info = [f for f in view.client_breakages if f not in result.new_failures]
+    for failure in info[:MAX_LISTED_FAILURES]:
+        print(f"  client (information) {client_call(failure)[:220]}")
+    for entry in result.stale_baseline:
+        print(f"  stale baseline entry (not reproduced: remove it if fixed): {stale_line(entry)}")
+    for leftover in result.leftovers:
+        print(f"  LEFT BEHIND (delete by hand): {leftover}")
     for error in result.errors[:5]:
         print(f"  ERROR {error[:300]}")
+    for reason in result.incomplete:
+        print(f"  incomplete: {reason}")
     if written:
         print(f"  reports: {', '.join(str(p) for p in written)}")
-    new = len(result.new_failures)
-    known = len(result.failures) - new
-    if result.errors:
-        verdict = "could not run"
-    elif new:
-        verdict = f"{new} contract violation{'s' * (new != 1)}"
-    else:
-        verdict = "conformant"
-    if known:
-        verdict += f" ({known} known deviation{'s' * (known != 1)} in the baseline)"
-    print(f"result: {verdict} (exit {result.exit_code})", flush=True)
+    print(view.verdict_line)
+    print(view.outcome_line, flush=True)
 
 
 def main() -> int:  # pragma: no cover - `python -m mmcontract.runner` for debugging

@@ -19,6 +19,7 @@ from urllib.parse import urljoin
 import httpx
 
 from mmcontract.checks.violation import ContractViolation, NotApplicable, status_line
+from mmcontract.target.paging import get_within_ceiling
 
 Params = dict[str, Any]
 Json = dict[str, Any]
@@ -123,8 +124,9 @@ def request_failed(code: str, response: httpx.Response, what: str, basis: str) -
 def get_page(
     client: httpx.Client, url: str, params: Params | None, *, code: str, basis: str = PAGE_LIST_BASIS
 ) -> tuple[httpx.Response, Json]:
-    """GET one page; a non-200 answer or a body that is not a list page is a violation of `code`."""
-    response = client.get(url, params=params)
+    """GET one page; a non-200 answer or a body that is not a list page is a violation of `code`. A limit
+    above the server's own ceiling is not (see mmcontract.target.paging)."""
+    response = get_within_ceiling(client, url, params)
     if response.status_code != 200:
         raise request_failed(code, response, f"a documented list request failed ({url})", basis)
     try:

@@ -75,7 +75,9 @@ def check_patch_persists(client: httpx.Client, registered_model_id: str) -> list
     after = client.get(path)
     _expect(after, {200}, "MM401", "GET after PATCH failed", BASIS_PATCH)
     body = _json(after) or {}
-    stale = {k: body.get(k) for k, v in change.items() if body.get(k) != v}
+    # description is optional in the response ("Required false"): a server may leave it out; null is an answer
+    unseen = [k for k in change if k not in body]
+    stale = {k: body.get(k) for k, v in change.items() if k in body and body[k] != v}
     if stale:
         raise ContractViolation(
             "MM401",
@@ -85,7 +87,10 @@ def check_patch_persists(client: httpx.Client, registered_model_id: str) -> list
             actual=f"GET after PATCH: {stale}",
             response=after,
         )
-    return []
+    return [
+        f"the registered model's {k} is not in the response: its change could not be read back"
+        for k in unseen
+    ]
 
 
 def _version_ids(client: httpx.Client, registered_model_id: str) -> list[str]:

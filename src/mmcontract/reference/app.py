@@ -85,6 +85,8 @@ ROLE_ALIASES = {
 OBSERVER_ROLE_ALIASES = {**ROLE_ALIASES, "OBSERVER": "OBSERVER"}
 LISTED_ROLE_SQL = "CASE role WHEN 'CONSUMER' THEN 'OBSERVER' WHEN 'EDITOR' THEN 'ADMIN' ELSE role END"
 
+CLIENT_SET = {("description",)}  # optional nullable properties a client sets (PATCH registered model)
+
 # variant uuid-ids: a 24-hex id <-> a UUID (version 8, "vendor-specific") holding its digits
 _OID = re.compile(rb"(?<![0-9a-fA-F-])([0-9a-f]{12})([0-9a-f]{3})([0-9a-f]{9})(?![0-9a-fA-F-])")
 _UUID = re.compile(
@@ -93,11 +95,18 @@ _UUID = re.compile(
 )
 
 
+# Ids of other systems that the caller gives (a leaderboard model) are echoed as given, never re-minted.
+_FOREIGN = re.compile(rb'"(?:modelId|distributionPredictionModelId)"\s*:\s*"[0-9a-f]{24}"')
+
+
 def oid_to_uuid(text: bytes) -> bytes:
-    return _OID.sub(
-        lambda m: b"%s-%s-8%s-8%s-%s000000" % (m[1][:8], m[1][8:], m[2], m[3][:3], m[3][3:]),
-        text,
-    )
+    def mint(m: re.Match[bytes]) -> bytes:
+        return b"%s-%s-8%s-8%s-%s000000" % (m[1][:8], m[1][8:], m[2], m[3][:3], m[3][3:])
+
+    kept = _FOREIGN.split(text)
+    foreign = _FOREIGN.findall(text)
+    out = [_OID.sub(mint, part) for part in kept]
+    return b"".join(x for pair in zip(out, [*foreign, b""], strict=True) for x in pair)
 
 
 def uuid_to_oid(text: bytes) -> bytes:
@@ -456,7 +465,9 @@ class ReferenceApi:
     def _shape(self, doc: dict[str, Any], optional: dict[tuple[str, ...], bool]) -> None:
         """The variants null-optional-nullable and omit-optional on one document."""
         if "null-optional-nullable" in self.variants:
-            shape_optional(doc, optional, omit=False)
+            # what a PATCH sets is stored and served; the rest is not tracked and served as null
+            untracked = {path: nullable for path, nullable in optional.items() if path not in CLIENT_SET}
+            shape_optional(doc, untracked, omit=False)
         if "omit-optional" in self.variants:
             shape_optional(doc, optional, omit=True)
 

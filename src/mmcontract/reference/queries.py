@@ -159,8 +159,8 @@ def model_packages(
     q: Query, store: Any, *, fault: str | None, variants: frozenset[str] = frozenset()
 ) -> tuple[Clauses, str]:
     clauses = Clauses()
-    if "archived-listed" not in variants:
-        clauses.add("is_archived = 0")  # decision: archived packages are not listed
+    # page (archive): "It will not be accessible in the model package list api." (no variant may list them)
+    clauses.add("is_archived = 0")
     package_filters(q, store, clauses)
     search = q.string("search")
     if search is not None and fault == "robust-500-non-ascii-search":

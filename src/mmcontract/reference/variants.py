@@ -70,9 +70,11 @@ VARIANTS: tuple[Variant, ...] = (
     ),
     Variant(
         "archived-listed",
-        "archived model packages and archived (deleted) registered models stay in the lists",
-        'page: GET /modelPackages/ "Retrieve the list of model packages a user has access to." and'
-        " GET /registeredModels/ say nothing of archived items",
+        "archived (deleted) registered models stay in the registered model list (archived packages never do:"
+        " the page says they are not listed)",
+        'page: DELETE /registeredModels/{id}/ "Permanently archive a registered model and all of its versions"'
+        " and GET /registeredModels/ say nothing of archived models in the list (unlike the package archive:"
+        ' "It will not be accessible in the model package list api")',
     ),
     Variant(
         "versions-hide-archived",

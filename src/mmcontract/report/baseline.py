@@ -3,6 +3,10 @@
 File format (YAML, documented in docs/reports.md):
 
     version: 1
+    target: http://HOST:PORT/api/v2               # where it was recorded (informative: rewritten by each update)
+    contract: 9b1d3f0a6c2e...                     # sha256 of the contract it was recorded against
+    level: page                                   # the level the recording run judged at
+    recorded: 2026-11-30T02:10:00Z                # when
     entries:
       - operation: GET /registeredModels/        # "METHOD /path" as in the reports
         check: MM701                             # check code
@@ -119,7 +123,8 @@ def _entry(failure: Failure) -> dict[str, Any]:
 
 def update_baseline(result: RunResult, path: Path) -> None:
     """Write the baseline, or merge into an existing one: add an entry for each failure not yet in it,
-    keep every existing entry (and its reason). Written atomically."""
+    keep every existing entry (and its reason); the header fields (target, contract hash, level, date) say
+    which run updated it last. Written atomically."""
     path = Path(path)
     entries = load_baseline(path) if path.exists() else []
     known = {_key(e) for e in entries}
@@ -127,9 +132,15 @@ def update_baseline(result: RunResult, path: Path) -> None:
         if failure_key(failure) not in known:
             known.add(failure_key(failure))
             entries.append(_entry(failure))
-    text = HEADER + yaml.safe_dump(
-        {"version": FORMAT_VERSION, "entries": entries}, sort_keys=False, allow_unicode=True, width=110
-    )
+    document = {
+        "version": FORMAT_VERSION,
+        "target": redact(result.target),
+        "contract": result.spec_hash,
+        "level": result.level,
+        "recorded": result.finished_at,
+        "entries": entries,
+    }
+    text = HEADER + yaml.safe_dump(document, sort_keys=False, allow_unicode=True, width=110)
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
     try:

@@ -15,7 +15,7 @@ from mmcontract import __version__
 from mmcontract.checks.catalogue import CHECKS
 from mmcontract.report.model import RunResult
 from mmcontract.report.redact import redact, redact_all
-from mmcontract.report.view import build_view
+from mmcontract.report.view import build_view, counts_line
 
 FILENAME = "report.html"
 EXCERPT_LIMIT = 2000
@@ -49,7 +49,13 @@ def render(result: RunResult) -> str:
     view = build_view(result)
     families_checks = {fam: [c for c in CHECKS.values() if c.family == fam] for fam in view.families}
     template = _environment().get_template("report.html.j2")
-    return template.render(view=view, result=result, version=__version__, families_checks=families_checks)
+    return template.render(
+        view=view,
+        result=result,
+        version=__version__,
+        families_checks=families_checks,
+        counts_line=counts_line(view),
+    )
 
 
 def write(result: RunResult, report_dir: Path) -> Path:

@@ -3,7 +3,13 @@
 Built with junitparser, in the shape Jenkins, GitLab, GitHub test reporters and Azure read: a failed cell
 carries one <failure> (most readers show only the first) whose message names the check codes and whose text
 holds every failure with expected/actual and the curl line. Known deviations (baseline) pass and are listed in
-<system-out>; a skipped or not-run cell is <skipped>; a run that could not run is one <error> test case.
+<system-out>; so are client-level breakages at a page-level run (information, never a <failure>). A skipped or
+not-run cell is <skipped>.
+
+A first suite "mmcontract run" carries the run's story: properties `outcome`, `level`, `verdict.page`,
+`verdict.client` and the skip reasons; a test case "completeness" (passes, or <skipped> listing why the run is
+incomplete, or <failure> with --require-complete, exactly as the exit code does); a case "leftovers" when the
+run left resources behind; and a run that could not run is one <error> case "run".
 """
 
 from __future__ import annotations
@@ -16,7 +22,7 @@ from junitparser import Failure as JUnitFailure
 
 from mmcontract.report.model import Failure, RunResult
 from mmcontract.report.redact import redact, redact_all
-from mmcontract.report.view import Cell, build_view
+from mmcontract.report.view import Cell, ReportView, build_view, skip_lines
 
 FILENAME = "junit.xml"
 
@@ -53,23 +59,62 @@ def _testcase(cell: Cell) -> TestCase:
         case.result = [result]
     elif cell.status in ("skipped", "not-run"):
         case.result = [Skipped(message=cell.status)]
-    if known:
-        case.system_out = "\n\n".join(failure_text(f) for f in known)
+    info = cell.info_failures
+    out = [
+        f"Official client breakage (information: the page is not broken):\n{failure_text(f)}" for f in info
+    ]
+    out += [failure_text(f) for f in known]
+    if out:
+        case.system_out = "\n\n".join(out)
     return case
+
+
+def _run_suite(result: RunResult, view: ReportView) -> TestSuite:
+    """The run's own story: outcome, verdict per level, completeness, leftovers, could-not-run."""
+    suite = TestSuite("mmcontract run")
+    suite.timestamp = result.started_at
+    suite.hostname = result.target
+    suite.add_property("outcome", result.outcome)
+    suite.add_property("level", result.level)
+    suite.add_property("exit_code", str(result.exit_code))
+    for verdict in view.levels:
+        suite.add_property(f"verdict.{verdict.level}", verdict.status)
+        suite.add_property(f"failures.{verdict.level}", str(len(verdict.failures)))
+    for reason, n in view.skip_groups:
+        suite.add_property("skipped", f"{n}: {reason}")
+    if result.errors:
+        case = TestCase(name="run", classname="mmcontract")
+        error = Error(message=result.errors[0], type_="could-not-run")
+        error.text = "\n".join(result.errors)
+        case.result = [error]
+        suite.add_testcase(case)
+        return suite
+    case = TestCase(name="completeness", classname="mmcontract")
+    if result.incomplete:
+        message = f"incomplete: {'; '.join(result.incomplete)}"
+        if result.require_complete:
+            failed = JUnitFailure(message=message, type_="incomplete")
+            failed.text = "\n".join(result.incomplete)
+            case.result = [failed]
+        else:
+            case.result = [Skipped(message=message)]
+    case.system_out = "\n".join([view.verdict_line, *skip_lines(view)])
+    suite.add_testcase(case)
+    if result.leftovers:
+        case = TestCase(name="leftovers", classname="mmcontract")
+        case.result = [
+            Skipped(message=f"{len(result.leftovers)} resource(s) left behind: delete them by hand")
+        ]
+        case.system_out = "\n".join(result.leftovers)
+        suite.add_testcase(case)
+    return suite
 
 
 def build_xml(result: RunResult) -> JUnitXml:
     result = redact_all(result)
     view = build_view(result)
     xml = JUnitXml(name="mmcontract")
-    if result.errors:
-        suite = TestSuite("mmcontract run")
-        case = TestCase(name="run", classname="mmcontract")
-        error = Error(message=result.errors[0], type_="could-not-run")
-        error.text = "\n".join(result.errors)
-        case.result = [error]
-        suite.add_testcase(case)
-        xml.add_testsuite(suite)
+    xml.add_testsuite(_run_suite(result, view))
     for row in view.rows:
         suite = TestSuite(row.operation)
         suite.timestamp = result.started_at

@@ -1,6 +1,7 @@
 """summary.md: a short Markdown summary for a CI job summary ($GITHUB_STEP_SUMMARY, GitLab, a PR comment).
 
-Short on purpose: the outcome, totals, the new failures (capped) and stale baseline entries; the HTML report
+Short on purpose: the outcome and one verdict per level first, then why the run is incomplete, the totals, the
+new failures (capped), the client breakages, skip reasons, leftovers and stale baseline entries; the HTML report
 has the rest.
 """
 
@@ -10,11 +11,11 @@ from pathlib import Path
 
 from mmcontract.report.model import Failure, RunResult
 from mmcontract.report.redact import redact, redact_all
-from mmcontract.report.view import build_view
+from mmcontract.report.view import build_view, client_call, counts_line, skip_lines, stale_line
 
 FILENAME = "summary.md"
 MAX_FAILURES = 20
-ICON = {"conformant": "✅", "violations": "❌", "could-not-run": "⚠️"}
+ICON = {"conformant": "✅", "violations": "❌", "incomplete": "🟡", "could-not-run": "⚠️"}
 
 
 def _cell(text: str | None, limit: int = 160) -> str:
@@ -37,16 +38,26 @@ def render(result: RunResult) -> str:
     lines = [
         f"## {ICON[view.outcome]} mmcontract: {view.headline}",
         "",
+        f"**{view.verdict_line}** · {view.outcome_line} · judged at level `{result.level}`",
+        "",
+    ]
+    if result.errors:
+        lines += ["**Could not run:**", *(f"- {_cell(e, 300)}" for e in result.errors), ""]
+    if result.incomplete:
+        gate = "fails the run (--require-complete)" if result.require_complete else "does not fail the run"
+        lines += [f"**Incomplete**: {gate}.", *(f"- {_cell(r, 300)}" for r in result.incomplete), ""]
+    lines += [
         f"Target `{result.target}` · profile `{result.profile}` · seed `{result.seed}` · "
         f"contract `{result.spec_hash[:12]}` · writes {'on' if result.allow_writes else 'off'}",
         "",
-        "| operations | cases sent | reached 2xx | cells passed | cells failed | new failures | known | stale baseline |",
-        "|---:|---:|---:|---:|---:|---:|---:|---:|",
-        f"| {t.operations} | {t.cases_sent} | {t.cases_2xx} | {t.cells['passed']} | {t.cells['failed']} "
-        f"| {t.new_failures} | {t.known_failures} | {t.stale_baseline} |",
+        f"{counts_line(view)}.",
+        "",
+        "| operations | tested | reached 2xx | cases sent | cases 2xx | new failures | known | client breakages"
+        " | skipped tests | stale baseline |",
+        "|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
+        f"| {t.operations} | {t.tested} | {t.reached_2xx} | {t.cases_sent} | {t.cases_2xx} | {t.new_failures} "
+        f"| {t.known_failures} | {t.client_failures} | {t.skipped_tests} | {t.stale_baseline} |",
     ]
-    if result.errors:
-        lines += ["", "**Could not run:**", *(f"- {_cell(e, 300)}" for e in result.errors)]
     new = result.new_failures
     if new:
         lines += [
@@ -59,6 +70,14 @@ def render(result: RunResult) -> str:
         ]
         if len(new) > MAX_FAILURES:
             lines.append(f"\n…and {len(new) - MAX_FAILURES} more: see report.html.")
+    client = [f for f in view.client_breakages if f not in new]
+    if client:
+        lines += [
+            "",
+            f"### Official client breakages ({'information: the page is not broken' if result.level == 'page' else 'fail the run'})",
+            "",
+        ]
+        lines += [f"- {_cell(client_call(f), 300)}" for f in client[:MAX_FAILURES]]
     known = [f for f in result.failures if f.known]
     if known:
         lines += ["", f"<details><summary>{len(known)} known deviation(s) from the baseline</summary>", ""]
@@ -66,13 +85,18 @@ def render(result: RunResult) -> str:
             f"- `{f.check}` `{f.operation}`: {_cell(f.baseline_reason or 'no reason given')}" for f in known
         ]
         lines += ["", "</details>"]
+    if result.skipped:
+        lines += ["", "### Skipped tests", "", *(f"- {_cell(line, 300)}" for line in skip_lines(view))]
+    if result.leftovers:
+        lines += [
+            "",
+            "### Left behind (delete by hand)",
+            "",
+            *(f"- {_cell(x, 300)}" for x in result.leftovers),
+        ]
     if result.stale_baseline:
         lines += ["", "### Stale baseline entries (not reproduced: remove them if fixed)", ""]
-        lines += [
-            f"- `{e.get('check')}` `{e.get('operation')}` `{e.get('signature')}`"
-            + (f": {_cell(str(e['reason']))}" if e.get("reason") else "")
-            for e in result.stale_baseline
-        ]
+        lines += [f"- {_cell(stale_line(e), 300)}" for e in result.stale_baseline]
     lines += ["", "Full details: `report.html`, `junit.xml`, `summary.json`."]
     return "\n".join(lines) + "\n"
 

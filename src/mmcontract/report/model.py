@@ -91,6 +91,8 @@ class RunResult:
     # Resources the run created and could not clean up (archive/delete failed or was interrupted), one line each
     # ("registered model 65f0... (mmcontract-1a2b-...): DELETE answered 500"): every report lists them.
     leftovers: list[str] = field(default_factory=list)
+    # Why tests were skipped, grouped: reason -> number of tests ("no writable registered model": 18).
+    skipped: dict[str, int] = field(default_factory=dict)
 
     def failures_at(self, level: Level) -> list[Failure]:
         """Failures that break `level`: a page failure breaks both levels (the client level is the page plus

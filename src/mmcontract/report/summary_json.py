@@ -15,7 +15,7 @@ from mmcontract.report.model import Failure, RunResult
 from mmcontract.report.redact import redact, redact_all
 from mmcontract.report.view import build_view
 
-SCHEMA_VERSION = "1.0"
+SCHEMA_VERSION = "2.0"  # 2.0: levels, outcome "incomplete", completeness, leftovers, skip reasons
 FILENAME = "summary.json"
 
 
@@ -47,6 +47,7 @@ def _failure(f: Failure) -> dict[str, Any]:
         "signature": f.signature,
         "known": f.known,
         "baseline_reason": f.baseline_reason,
+        "level": f.level,
     }
 
 
@@ -64,16 +65,29 @@ def build_summary(result: RunResult) -> dict[str, Any]:
         "started_at": result.started_at,
         "finished_at": result.finished_at,
         "allow_writes": result.allow_writes,
+        "level": result.level,
         "outcome": view.outcome,
         "exit_code": result.exit_code,
+        "require_complete": result.require_complete,
+        "levels": {
+            v.level: {"verdict": v.status, "failures": len(v.failures), "requested": v.requested}
+            for v in view.levels
+        },
+        "incomplete": list(result.incomplete),
+        "leftovers": list(result.leftovers),
+        "skipped": [{"reason": reason, "tests": n} for reason, n in view.skip_groups],
         "totals": {
             "operations": t.operations,
+            "tested": t.tested,
+            "reached_2xx": t.reached_2xx,
             "cases_sent": t.cases_sent,
             "cases_2xx": t.cases_2xx,
             "failures": t.failures,
             "new_failures": t.new_failures,
             "known_failures": t.known_failures,
+            "client_failures": t.client_failures,
             "stale_baseline": t.stale_baseline,
+            "skipped_tests": t.skipped_tests,
             "cells": t.cells,
         },
         "families": view.families,
@@ -88,6 +102,7 @@ def build_summary(result: RunResult) -> dict[str, Any]:
                         "cases": cell.cases,
                         "failures": len(cell.new_failures),
                         "known_failures": len(cell.known_failures),
+                        "client_failures": len(cell.info_failures),
                     }
                     for cell in row.cells
                     if cell.status != "none"

@@ -21,6 +21,18 @@ from mmcontract.target.ratelimit import MAX_RETRIES, retry_after_seconds
 from mmcontract.target.reproduce import response_excerpt
 
 
+def _count(state: Any, case: Any, response: Any) -> None:
+    """Count a Schemathesis answer (with whether a 2xx list page held an item), and let the first create from
+    --leaderboard-model-id verify that id."""
+    method = response.request.method or case.method
+    url = response.request.url or ""
+    status = response.status_code
+    if status == 404 or 200 <= status < 300:  # a generated body may earn a 422 for its other values
+        state.check_leaderboard_create(method, url, status, case.body)
+    listed = plugin.list_items(response) if method.upper() == "GET" and 200 <= status < 300 else None
+    state.count(method, url, status, listed)
+
+
 def run_case(case: Any, target: TargetConfig) -> None:
     """Send one generated case (waiting out 429 + Retry-After), count it, and validate the answer.
 
@@ -62,7 +74,7 @@ def run_case(case: Any, target: TargetConfig) -> None:
         )
         state.timed_out.add(nodeid)
         pytest.skip(f"request timeout after {target.request_timeout:g} s")
-    state.count(response.request.method or case.method, response.request.url or "", response.status_code)
+    _count(state, case, response)
     note_client_findings(case, response, target)
     try:
         # the auth header named as the caller's own, so `ignored_auth` knows it is real and probes without it
@@ -102,7 +114,7 @@ def validate_step(
 ) -> None:
     """A state machine step's validation, counted and noted like `run_case` (curl line per failure)."""
     state = plugin.session_state()
-    state.count(response.request.method or case.method, response.request.url or "", response.status_code)
+    _count(state, case, response)
     note_client_findings(case, response, state.target)
     try:
         case.validate_response(

@@ -12,6 +12,8 @@ from typing import Any
 
 import httpx
 
+from mmcontract.target.paging import get_within_ceiling
+
 PAGE = 100
 MAX_ITEMS = 300  # per list walk
 MAX_MODELS_DETAILED = 8  # registered models whose versions / sharing are listed
@@ -35,7 +37,7 @@ class Discovery:
 
 def _get_json(client: httpx.Client, path: str, params: dict[str, Any] | None = None) -> Any:
     try:
-        response = client.get(path, params=params)
+        response = get_within_ceiling(client, path, params)
     except httpx.HTTPError:
         return None
     if response.status_code != 200:
@@ -47,18 +49,20 @@ def _get_json(client: httpx.Client, path: str, params: dict[str, Any] | None = N
 
 
 def _walk(client: httpx.Client, path: str, params: dict[str, Any] | None = None) -> list[dict[str, Any]]:
-    """All items of a list, by offset/limit, up to MAX_ITEMS; stops at the first unusable page."""
+    """All items of a list, by offset/limit, up to MAX_ITEMS; stops at the first unusable or empty page, or
+    at totalCount (a server may serve fewer than PAGE items a page: the page states no maximum)."""
     items: list[dict[str, Any]] = []
     offset = 0
     while len(items) < MAX_ITEMS:
         body = _get_json(client, path, {**(params or {}), "offset": offset, "limit": PAGE})
         data = body.get("data") if isinstance(body, dict) else None
-        if not isinstance(data, list):
+        if not isinstance(data, list) or not data:
             break
         items.extend(item for item in data if isinstance(item, dict))
-        if len(data) < PAGE:
-            break
         offset += len(data)
+        total = body.get("totalCount")
+        if not isinstance(total, int) or offset >= total:
+            break
     return items
 
 

@@ -41,7 +41,11 @@ class EmbeddedServer:
 
 
 def _build_app(
-    token: str, fault: str | None, leaderboard_model_id: str, variants: frozenset[str] = frozenset()
+    token: str,
+    fault: str | None,
+    leaderboard_model_id: str,
+    variants: frozenset[str] = frozenset(),
+    seed: bool = True,
 ) -> Any:
     try:
         from mmcontract.reference.app import create_app
@@ -51,6 +55,7 @@ def _build_app(
         db=":memory:",
         token=token,
         fault=fault,
+        seed=seed,
         leaderboard_model_ids=[leaderboard_model_id],
         variants=variants,
     )
@@ -61,13 +66,14 @@ def start_embedded(
     wrap: Callable[[Any], Any] | None = None,
     token: str | None = None,
     variants: frozenset[str] = frozenset(),
+    seed: bool = True,
 ) -> EmbeddedServer:
     """Start the reference server on 127.0.0.1:<free port>; `wrap` may wrap the ASGI app (tests record
-    requests this way). Stop it with `.stop()`."""
+    requests this way); seed=False starts it empty (no registered models). Stop it with `.stop()`."""
     import uvicorn
 
     token = token or f"mmc-{secrets.token_hex(16)}"
-    app = _build_app(token, fault, EMBEDDED_LEADERBOARD_MODEL_ID, variants)
+    app = _build_app(token, fault, EMBEDDED_LEADERBOARD_MODEL_ID, variants, seed)
     if wrap is not None:
         app = wrap(app)
     # proto=IPPROTO_TCP: asyncio sets TCP_NODELAY on accepted connections only for such sockets; without it

@@ -121,7 +121,10 @@ class _SessionState:
         self.config = config
         self._target: TargetConfig | None = None
         self._embedded: Any = None
-        self.counts: dict[str, list[int]] = defaultdict(lambda: [0, 0])  # operation -> [sent, 2xx]
+        # operation -> [sent, 2xx, 2xx list pages, 2xx list pages that held an item]
+        self.counts: dict[str, list[int]] = defaultdict(lambda: [0, 0, 0, 0])
+        self.leaderboard_accepted = False  # a create from --leaderboard-model-id has succeeded
+        self.usage_error: str | None = None  # the run cannot go on (the session stops after this test)
         self._matcher: Any = None
         self.notes: dict[str, list[dict[str, Any]]] = defaultdict(
             list
@@ -199,7 +202,9 @@ class _SessionState:
         except MMContractError as exc:
             raise pytest.UsageError(str(exc)) from None
 
-    def count(self, method: str, url: str, status: int | None) -> str | None:
+    def count(self, method: str, url: str, status: int | None, listed: bool | None = None) -> str | None:
+        """Count one request of an operation; `listed` (see list_items): a 2xx list page, and whether it held
+        an item (the run is incomplete when a list never showed one)."""
         if self._matcher is None:
             from mmcontract.target.operations import OperationMatcher, operations
 
@@ -210,6 +215,9 @@ class _SessionState:
             cell[0] += 1
             if status is not None and 200 <= status < 300:
                 cell[1] += 1
+                if listed is not None:
+                    cell[2] += 1
+                    cell[3] += int(listed)
         return label
 
     @property
@@ -233,9 +241,49 @@ class _SessionState:
         self.api_log.append((request.method, str(request.url)))
 
     def _on_response(self, response: httpx.Response) -> None:
+        request = response.request
+        self.check_leaderboard_create(
+            request.method, str(request.url), response.status_code, _json_body(request.content)
+        )
         if self.discovering:
             return  # discovery is not a test case
-        self.count(response.request.method, str(response.request.url), response.status_code)
+        listed = None
+        if request.method == "GET" and response.is_success:
+            response.read()
+            listed = list_items(response)
+        self.count(request.method, str(request.url), response.status_code, listed)
+
+    def check_leaderboard_create(self, method: str, url: str, status: int, body: Any) -> None:
+        """The first create from --leaderboard-model-id verifies it (lazily: no extra request, no litter). A
+        404/422 before any create succeeded means the target does not know that model: a usage error for the
+        whole run: recorded for the runner, the test is skipped and the session stops after it. Only a plain
+        create (modelId, name, registeredModelName: what the suite sends to make a resource) verifies; a fuzzed
+        or deliberately invalid body may be refused for other reasons."""
+        target = self.target
+        if (
+            self.leaderboard_accepted
+            or target.embedded
+            or method.upper() != "POST"
+            or not url.rstrip("/").endswith("/modelPackages/fromLeaderboard")
+            or not target.leaderboard_model_id
+            or not isinstance(body, dict)
+            or body.get("modelId") != target.leaderboard_model_id
+        ):
+            return
+        if not set(body) <= PLAIN_CREATE_FIELDS and not 200 <= status < 300:
+            return
+        if 200 <= status < 300:
+            self.leaderboard_accepted = True
+        elif status in (404, 422):
+            message = (
+                f"--leaderboard-model-id {target.leaderboard_model_id}: the target refused it "
+                f"(POST /modelPackages/fromLeaderboard/ answered {status}); give the id of a leaderboard model "
+                "this token can see"
+            )
+            if self.usage_error is None:
+                self.usage_error = message
+                self.write({"kind": "usage-error", "message": message})
+            pytest.skip(message)
 
     def write(self, record: dict[str, Any]) -> None:
         token = self._target.token if self._target is not None else None
@@ -254,6 +302,27 @@ class _SessionState:
         if self._embedded is not None:
             self._embedded.stop()
             self._embedded = None
+
+
+PLAIN_CREATE_FIELDS = frozenset({"modelId", "name", "registeredModelName"})
+
+
+def list_items(response: Any) -> bool | None:
+    """For a 2xx answer shaped like a list page ({"data": [...]}): whether it held an item; otherwise None."""
+    try:
+        body = response.json()
+    except Exception:  # any body that is not JSON: not a list page
+        return None
+    if isinstance(body, dict) and isinstance(body.get("data"), list):
+        return bool(body["data"])
+    return None
+
+
+def _json_body(content: bytes) -> Any:
+    """A request's JSON body, or None."""
+    with contextlib.suppress(ValueError, TypeError, UnicodeDecodeError):
+        return json.loads(content or b"null")
+    return None
 
 
 def session_state() -> _SessionState:
@@ -439,6 +508,8 @@ def _violation_record(exc: BaseException, code: str | None, operations: list[str
 def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) -> Iterator[None]:
     report = yield
     state = _state
+    if state is not None and state.usage_error and call.when == "teardown":
+        item.session.shouldstop = state.usage_error  # a usage error found mid-run ends the session
     if state is None or not _is_contract_item(item):
         return report
     if call.when == "teardown" or (call.when == "setup" and report.passed):

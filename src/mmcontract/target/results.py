@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 from collections import defaultdict
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -22,6 +23,90 @@ from mmcontract.target.operations import operations
 from mmcontract.target.reproduce import strip_secret
 
 SUITE_FAMILY = "suite"  # a contract test that did not say what it checks
+MAX_NAMED = 8  # operations named in one incomplete reason before "and N more"
+
+
+@dataclass
+class RunSight:
+    """What a run saw, beyond the matrix: what completeness is judged on."""
+
+    coverage: list[Coverage]
+    list_pages: dict[str, tuple[int, int]]  # operation -> (2xx list pages, pages that held an item)
+    target: TargetConfig
+
+
+# Completeness rules: each names what the run could not look at (one reason per line). A schema-coverage floor
+# (--min-schema-coverage, another issue) appends its rule here.
+CompletenessRule = Callable[[RunSight], list[str]]
+
+
+def _named(ops: list[str]) -> str:
+    more = f" and {len(ops) - MAX_NAMED} more" if len(ops) > MAX_NAMED else ""
+    return ", ".join(ops[:MAX_NAMED]) + more
+
+
+def _expected(sight: RunSight) -> list[Coverage]:
+    """The operations the run promised to exercise: every read, and the writes when writes are allowed; a
+    selection of checks (--check) promises only the operations it sent something to."""
+    ops = [c for c in sight.coverage if sight.target.allow_writes or c.operation.split(" ", 1)[0] == "GET"]
+    if sight.target.checks:
+        ops = [c for c in ops if c.cases_sent]
+    return ops
+
+
+def _writes_impossible(sight: RunSight) -> list[str]:
+    writes = [c for c in _expected(sight) if c.operation.split(" ", 1)[0] != "GET"]
+    if not sight.target.allow_writes or not writes or any(c.cases_2xx for c in writes):
+        return []
+    why = (
+        "no --leaderboard-model-id, so nothing could be created to write to"
+        if not sight.target.leaderboard_model_id
+        else "no write reached a 2xx"
+    )
+    return [
+        f"writes were allowed (--allow-writes) but none of the {len(writes)} write operations succeeded: {why}"
+    ]
+
+
+def _never_2xx(sight: RunSight) -> list[str]:
+    expected = _expected(sight)
+    writes_failed = bool(_writes_impossible(sight))
+    missing = [
+        c.operation
+        for c in expected
+        if not c.cases_2xx and not (writes_failed and c.operation.split(" ", 1)[0] != "GET")
+    ]
+    if not missing:
+        return []
+    n = len(missing)
+    return [f"{n} operation{'s' * (n != 1)} never reached a 2xx answer: {_named(missing)}"]
+
+
+def _empty_lists(sight: RunSight) -> list[str]:
+    empty = [op for op, (pages, full) in sight.list_pages.items() if pages and not full]
+    if not empty:
+        return []
+    n = len(empty)
+    return [
+        f"{n} list{'s' * (n != 1)} never returned an item (nothing to check items, filters and ordering on): "
+        f"{_named(empty)}"
+    ]
+
+
+COMPLETENESS_RULES: list[CompletenessRule] = [_never_2xx, _writes_impossible, _empty_lists]
+
+
+def incomplete_reasons(sight: RunSight) -> list[str]:
+    """Why the run could not look at everything its profile promises (empty: complete)."""
+    return [reason for rule in COMPLETENESS_RULES for reason in rule(sight)]
+
+
+def usage_error(results_dir: Path) -> str | None:
+    """A usage error the suite found mid-run (e.g. a --leaderboard-model-id the target refuses), or None."""
+    for record in read_records(results_dir):
+        if record.get("kind") == "usage-error":
+            return str(record.get("message"))
+    return None
 
 
 def now_iso() -> str:
@@ -102,16 +187,16 @@ def build_result(
     cells: dict[tuple[str, str], _Cell] = defaultdict(_Cell)
     failures: list[Failure] = []
     seen_signatures: set[str] = set()
-    counts: dict[str, list[int]] = defaultdict(lambda: [0, 0])
+    counts: dict[str, list[int]] = defaultdict(lambda: [0, 0, 0, 0])
     run_errors = list(errors or [])
     tally = Tally()
 
     for record in records:
         kind = record.get("kind")
         if kind == "coverage":
-            for op, (sent, ok) in record.get("counts", {}).items():
-                counts[op][0] += int(sent)
-                counts[op][1] += int(ok)
+            for op, numbers in record.get("counts", {}).items():
+                for i, n in enumerate(list(numbers)[:4]):  # sent, 2xx, 2xx list pages, pages with an item
+                    counts[op][i] += int(n)
             continue
         if kind == "error":
             run_errors.append(f"{record.get('nodeid')}: {record.get('error')}")
@@ -186,7 +271,13 @@ def build_result(
             verdicts.append(Verdict(op, fam, status, cases=cell.cases, failures=cell.failures))
 
     coverage = [Coverage(op, cases_sent=counts[op][0], cases_2xx=counts[op][1]) for op in all_ops]
-    coverage += [Coverage(op, *counts[op]) for op in sorted(set(counts) - set(all_ops)) if counts[op][0]]
+    coverage += [
+        Coverage(op, counts[op][0], counts[op][1])
+        for op in sorted(set(counts) - set(all_ops))
+        if counts[op][0]
+    ]
+    list_pages = {op: (counts[op][2], counts[op][3]) for op in all_ops if op in counts}
+    sight = RunSight(coverage=coverage, list_pages=list_pages, target=target)
     result = RunResult(
         target=target.base_url,
         spec_path=str(spec.SPEC_PATH),
@@ -201,6 +292,8 @@ def build_result(
         failures=failures,
         errors=run_errors,
         level=target.level,
+        incomplete=[] if run_errors else incomplete_reasons(sight),
+        skipped=dict(tally.skip_reasons),
     )
     return result, tally
 

@@ -77,6 +77,31 @@ def rewrite_json(change: Callable[[Any, dict[str, Any]], Any], applies=lambda p:
     return layer
 
 
+def refuse_limit_above(ceiling: int, status: int) -> Layer:
+    """Answer `status` with a JSON error to any request whose limit is above `ceiling` (a server's own largest
+    page, refused rather than clamped)."""
+
+    def layer(app: App) -> App:
+        async def wrapped(scope, receive, send):
+            query = (
+                dict(parse_qsl(scope.get("query_string", b"").decode())) if scope["type"] == "http" else {}
+            )
+            if query.get("limit", "").isdigit() and int(query["limit"]) > ceiling:
+                body = json.dumps({"message": f"limit must be at most {ceiling}"}).encode()
+                headers = [
+                    (b"content-type", b"application/json"),
+                    (b"content-length", str(len(body)).encode()),
+                ]
+                await send({"type": "http.response.start", "status": status, "headers": headers})
+                await send({"type": "http.response.body", "body": body})
+                return
+            await app(scope, receive, send)
+
+        return wrapped
+
+    return layer
+
+
 def reference_with(layer: Layer) -> Reference:
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")

@@ -1,6 +1,7 @@
 """The checks do not fail a server for what the page leaves open. Each variant wraps the reference server in
 a small ASGI layer that changes one such behaviour, and every check scenario must still pass on it:
 - a maximum page size (the page is silent on it): `limit` above 3 is served as 3,
+- a maximum page size enforced by refusal: `limit` above 20 answered 400, or 422,
 - `count` left out of list bodies (the page makes it optional: "count integer false"),
 - relative next/previous on the sharing lists (typed `string,null` there, not `uri`)."""
 
@@ -9,7 +10,7 @@ from __future__ import annotations
 from urllib.parse import urlsplit
 
 import pytest
-from asgi_layers import matching, reference_with, rewrite_json, rewrite_query
+from asgi_layers import matching, reference_with, refuse_limit_above, rewrite_json, rewrite_query
 from scenarios import FAULT_SCENARIOS
 
 pytestmark = pytest.mark.filterwarnings("ignore::DeprecationWarning")
@@ -38,6 +39,8 @@ def _relative_links(body, scope):
 
 VARIANTS = {
     "max-page-size-3": rewrite_query(_cap),
+    "limit-above-20-refused-400": refuse_limit_above(20, 400),
+    "limit-above-20-refused-422": refuse_limit_above(20, 422),
     "no-count": rewrite_json(_without_count),
     "relative-sharing-links": rewrite_json(_relative_links, matching(r"/sharedRoles/$")),
 }
@@ -61,6 +64,9 @@ def test_the_variants_are_in_effect():
         .json()
     )
     assert len(capped["data"]) == 3 and "limit=3" in capped["next"]
+    refused = reference_with(VARIANTS["limit-above-20-refused-422"]).client
+    assert refused.get("registeredModels/", params={"limit": 21}).status_code == 422
+    assert refused.get("registeredModels/", params={"limit": 20}).status_code == 200
     assert "count" not in reference_with(VARIANTS["no-count"]).client.get("registeredModels/").json()
     ref = reference_with(VARIANTS["relative-sharing-links"])
     nexts = [

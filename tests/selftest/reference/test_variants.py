@@ -77,7 +77,9 @@ def search_case_sensitive(api: Api) -> bool:
 
 
 def archived_listed(api: Api) -> bool:
-    return any(p["isArchived"] for p in api.walk("/modelPackages/"))
+    # archived packages are never listed (the page says so), in every variant
+    models = any(m["isArchived"] for m in api.walk("/registeredModels/"))
+    return models and not any(p["isArchived"] for p in api.walk("/modelPackages/"))
 
 
 def versions_hide_archived(api: Api) -> bool:

@@ -71,6 +71,39 @@ def test_clean_report_renders_without_console_errors(chromium: str, tmp_path: Pa
     assert loaded.value["rows"] == len(OPERATIONS) and loaded.value["failed"] == 0
 
 
+VERDICT_PROBE = """(() => {
+  const verdicts = [...document.querySelectorAll('#verdicts b')].map(b => [b.dataset.level, b.dataset.verdict]);
+  const section = document.querySelector('#incomplete');
+  const client = document.querySelector('td.cell[data-status="client"] a');
+  return {
+    verdicts,
+    incompleteShown: !!section && section.getBoundingClientRect().height > 20,
+    reasons: section ? section.querySelectorAll('li').length : 0,
+    clientCells: document.querySelectorAll('td.cell[data-status="client"]').length,
+    clientColour: client ? getComputedStyle(client).backgroundColor : null,
+    leftovers: document.querySelectorAll('#leftovers li').length,
+  };
+})()"""
+
+
+def test_incomplete_report_with_a_client_breakage_renders(chromium: str, tmp_path: Path) -> None:
+    import dataclasses
+
+    result = clean_result()
+    result.failures = [dataclasses.replace(sample_result().failures[2], level="client")]
+    result.incomplete = [
+        "1 operation never reached a 2xx answer: GET /modelPackages/",
+        "1 list never returned an item",
+    ]
+    result.leftovers = ["registered model 65f0c0ffee: DELETE answered 500"]
+    loaded = load_page(chromium, render(result, tmp_path), VERDICT_PROBE)
+    assert loaded.console_errors == []
+    info = loaded.value
+    assert info["verdicts"] == [["page", "conformant"], ["client", "violations"]]
+    assert info["incompleteShown"] and info["reasons"] == 2 and info["leftovers"] == 1
+    assert info["clientCells"] == 1 and info["clientColour"] not in (None, "rgba(0, 0, 0, 0)")
+
+
 def test_the_probe_catches_console_errors_and_blocked_fetches(chromium: str, tmp_path: Path) -> None:
     """Control: the same harness on a broken page reports its errors, so a clean result means something."""
     page = tmp_path / "broken.html"

@@ -36,7 +36,7 @@ def test_summary_json_follows_its_schema(written: dict[str, Path]) -> None:
     document = json.loads(written["summary.json"].read_text())
     validate(document)  # raises if not
     jsonschema.Draft202012Validator.check_schema(load_schema())
-    assert document["schema_version"] == "1.0"
+    assert document["schema_version"] == "2.0"
 
 
 def test_summary_json_content(written: dict[str, Path], result: RunResult) -> None:
@@ -51,6 +51,7 @@ def test_summary_json_content(written: dict[str, Path], result: RunResult) -> No
         "cases": 20,
         "failures": 2,
         "known_failures": 0,
+        "client_failures": 0,
     }
     assert first["cases_sent"] == result.coverage[0].cases_sent
     auth = next(o for o in doc["operations"] if o["operation"] == "GET /registeredModels/")["verdicts"][
@@ -71,7 +72,10 @@ def test_summary_json_content(written: dict[str, Path], result: RunResult) -> No
         lambda d: d["failures"][0].update(signature="xyz"),
         lambda d: d["operations"][0]["verdicts"]["pagination"].update(status="red"),
         lambda d: d["totals"].update(cases_sent=-1),
-        lambda d: d.update(schema_version="2.0"),
+        lambda d: d.update(schema_version="1.0"),
+        lambda d: d.update(outcome="partial"),
+        lambda d: d["failures"][0].update(level="vendor"),
+        lambda d: d["levels"].pop("client"),
     ],
 )
 def test_summary_schema_rejects_broken_documents(mutate, result: RunResult) -> None:
@@ -104,12 +108,14 @@ def test_junit_has_one_case_per_operation_and_family(written: dict[str, Path], r
     xml = JUnitXml.fromfile(str(written["junit.xml"]))
     suites = {s.name: s for s in xml}
     applicable = {(v.operation, v.family) for v in result.verdicts}
-    cases = {(c.classname, c.name) for s in xml for c in s if s.name != "mmcontract baseline"}
+    cases = {(c.classname, c.name) for s in xml for c in s if not s.name.startswith("mmcontract ")}
     assert cases == applicable
     assert set(OPERATIONS) <= set(suites)
     # 3 failed cells: pagination (2 failures), schema, writes; the known auth failure passes
     assert xml.failures == 3 and xml.errors == 0
-    assert int(root.get("failures")) == 3 and int(root.get("tests")) == len(applicable) + 1
+    assert (
+        int(root.get("failures")) == 3 and int(root.get("tests")) == len(applicable) + 2
+    )  # + completeness, stale entry
     assert root.get("skipped") is None  # not allowed on <testsuites> by Jenkins's schema
     # skipped: the not-run DELETE writes, two skipped ordering cells, and the stale baseline entry
     assert xml.skipped == 4

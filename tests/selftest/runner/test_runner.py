@@ -49,7 +49,7 @@ def recorded_server() -> Iterator[tuple[EmbeddedServer, RequestRecorder]]:
 
 
 def _cli(
-    *args: str, env: dict[str, str] | None = None, timeout: float = 120
+    *args: str, env: dict[str, str] | None = None, timeout: float = 120, cwd: Path | None = None
 ) -> subprocess.CompletedProcess[str]:
     environment = {k: v for k, v in os.environ.items() if not k.startswith("DATAROBOT_")}
     environment.update(env or {})
@@ -59,6 +59,7 @@ def _cli(
         text=True,
         env=environment,
         timeout=timeout,
+        cwd=cwd,
     )
 
 
@@ -85,12 +86,16 @@ def test_unreachable_endpoint_exits_2_with_one_line_within_the_timeout(tmp_path:
     line = _one_line_error(proc)
     assert "cannot reach" in line
     assert time.monotonic() - started < 30
-    assert not any(tmp_path.iterdir()), "no report for a run that could not start"
+    assert "cannot reach" in (tmp_path / "summary.md").read_text()  # the reports say it could not run
 
 
-def test_refused_token_exits_2_with_one_line(recorded_server: tuple[EmbeddedServer, RequestRecorder]) -> None:
+def test_refused_token_exits_2_with_one_line(
+    recorded_server: tuple[EmbeddedServer, RequestRecorder], tmp_path: Path
+) -> None:
     server, _ = recorded_server
-    proc = _cli("--endpoint", server.base_url, env={"DATAROBOT_API_TOKEN": "not-the-token-4242"})
+    proc = _cli(
+        "--endpoint", server.base_url, env={"DATAROBOT_API_TOKEN": "not-the-token-4242"}, cwd=tmp_path
+    )
     line = _one_line_error(proc)
     assert "refused the token" in line
     assert "not-the-token-4242" not in proc.stdout + proc.stderr
@@ -110,8 +115,8 @@ def test_refused_token_exits_2_with_one_line(recorded_server: tuple[EmbeddedServ
         ("--baseline", "/nonexistent/baseline.yaml"),
     ],
 )
-def test_bad_options_exit_2_with_one_line(args: tuple[str, ...]) -> None:
-    _one_line_error(_cli(*args))
+def test_bad_options_exit_2_with_one_line(args: tuple[str, ...], tmp_path: Path) -> None:
+    _one_line_error(_cli(*args, cwd=tmp_path))  # cwd: the default --report-dir reports/ lands in tmp_path
 
 
 def test_no_write_request_is_sent_without_allow_writes(
