@@ -114,7 +114,7 @@ def test_the_exit_code_follows_the_level_asked_for(
     level: str, exit_code: int, literal_server: EmbeddedServer, tmp_path: Path
 ) -> None:
     """`mmcontract run --level` through the command line and the child pytest: literal's missing GET /version/
-    (MM803) fails the client level only, and is reported at both."""
+    (MM803) fails the client level only, and is reported at both, with its level."""
     proc = _cli(
         f"--endpoint={literal_server.base_url}",
         f"--level={level}",
@@ -125,7 +125,8 @@ def test_the_exit_code_follows_the_level_asked_for(
     )
     assert proc.returncode == exit_code, proc.stdout + proc.stderr
     summary = json.loads((tmp_path / "summary.json").read_text())
-    assert [f["check"] for f in summary["failures"]] == ["MM803"]  # (its level: the API runs above)
+    assert [(f["check"], f["level"]) for f in summary["failures"]] == [("MM803", "client")]
+    assert summary["level"] == level
     assert literal_server.token not in proc.stdout + proc.stderr
 
 
