@@ -11,7 +11,6 @@ from mmcontract.checks import client
 from mmcontract.checks.outcome import run_check
 
 RM_LIST = "GET /registeredModels/"
-VERSIONS = "GET /registeredModels/{registeredModelId}/versions/"
 ROLES = "GET /registeredModels/{registeredModelId}/sharedRoles/"
 VERSION = "GET /version/"  # not on the page: the client-level contract's
 
@@ -37,11 +36,20 @@ def test_role_names(api, target, discovered):
     )
 
 
-@mm("MM807", [RM_LIST, VERSIONS])
-def test_capital_booleans(api, target, discovered):
+@pytest.mark.parametrize(
+    ("template", "param"),
+    [
+        pytest.param(t, p, marks=mm("MM807", f"GET /{t}"), id=f"MM807-GET /{t}-{p}")
+        for t, p in client.BOOLEAN_FILTERS
+    ],
+)
+def test_capital_booleans(template, param, api, target, discovered):
     ids = list(discovered.registered_model_ids)
     run_check(
-        target.covers, [RM_LIST, VERSIONS], lambda: client.check_capital_booleans(api, ids), confirm=True
+        target.covers,
+        f"GET /{template}",
+        lambda: client.check_capital_booleans(api, template, param, ids),
+        confirm=True,
     )
 
 

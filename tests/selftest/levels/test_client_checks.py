@@ -20,6 +20,7 @@ from mmcontract.reference.variants import expand
 from mmcontract.target.discovery import discover
 
 TOKEN = "levels-selftest-token"
+RMS = "registeredModels/"
 LEADERBOARD_MODEL_ID = "5d1f0c9e2c6b4f0001a1b2c3"
 
 
@@ -56,7 +57,11 @@ def _checks(api: httpx.Client) -> dict[str, Callable[[], Any]]:
         "MM804": lambda: client.check_create_parses(api, LEADERBOARD_MODEL_ID),
         "MM805": lambda: client.check_registered_model_name(api, LEADERBOARD_MODEL_ID),
         "MM806": lambda: client.check_role_names(api, models),
-        "MM807": lambda: client.check_capital_booleans(api, models),
+        "MM807": lambda: [
+            note
+            for template, param in client.BOOLEAN_FILTERS
+            for note in client.check_capital_booleans(api, template, param, models)
+        ],
         "MM808": lambda: client.check_naive_datetimes(api),
         "MM809": lambda: client.check_next_as_given(api),
     }
@@ -116,7 +121,9 @@ def test_role_names_boolean_and_datetime_needs_fire(server: Callable[[bool], htt
     assert caught.value.code == "MM806"
     refused = httpx.Response(422, json={"message": "invalid boolean"})
     with pytest.raises(ContractViolation) as caught:
-        client.check_capital_booleans(refusing(lambda r: "=True" in str(r.url), refused), models)
+        client.check_capital_booleans(
+            refusing(lambda r: "=True" in str(r.url), refused), RMS, "imported", models
+        )
     assert caught.value.code == "MM807"
     with pytest.raises(ContractViolation) as caught:
         client.check_naive_datetimes(refusing(lambda r: "T00%3A00%3A00&" in str(r.url), refused))
