@@ -171,7 +171,8 @@ def check_token_scheme(client: httpx.Client) -> list[str]:
     if response.status_code in (401, 403):
         raise violation(
             "MM802",
-            f"the token the run uses is refused in the Token scheme (accepted as {scheme})",
+            f"the token the run uses is refused in the Token scheme (accepted as {scheme}; an API key is sent as "
+            "Token by default, an OAuth token the client sends as Bearer: run this check with an API key)",
             expected="HTTP 200 with Authorization: Token <token>",
             actual=f"HTTP {response.status_code}",
             response=response,
@@ -424,9 +425,17 @@ def check_naive_datetimes(client: httpx.Client) -> list[str]:
     return []
 
 
-def check_next_as_given(client: httpx.Client, *, limit: int = 2, max_pages: int = 50) -> list[str]:
+def _walk_limit(client: httpx.Client, pages: int) -> int:
+    """A page size that walks the whole list in about `pages` pages (at least 2 items a page, so there is a next)."""
+    head = _json(client.get("registeredModels/", params={"limit": 1}))
+    total = head.get("totalCount") if isinstance(head, dict) else None
+    return max(2, -(-total // pages)) if isinstance(total, int) and total > 0 else 50
+
+
+def check_next_as_given(client: httpx.Client, *, pages: int = 20, max_pages: int = 60) -> list[str]:
     """MM809: walking GET /registeredModels/ the client's way (`next` requested exactly as given, nothing added)
     yields every item of the list once, and the last page carries `"next": null` (not absent, not "")."""
+    limit = _walk_limit(client, pages)
     response = client.get("registeredModels/", params={"limit": limit})
     seen: list[str] = []
     total = None
