@@ -590,7 +590,10 @@ def _item_record(
 ) -> dict[str, Any]:
     code, operations = _marker_info(item)
     operation_label = getattr(item, "operation_label", None)
-    failures = [*failures, *session_state().findings.pop(item.nodeid, {}).values()]
+    findings = list(session_state().findings.pop(item.nodeid, {}).values())
+    if findings:  # a test that passed its own checks but noted findings failed what it checks
+        failures = [*failures, *findings]
+        outcome = "failed" if outcome == "passed" else outcome
     return {
         "kind": "item",
         "nodeid": item.nodeid,
