@@ -1,5 +1,6 @@
-"""MM804, MM805: what the official datarobot client needs of a create, beyond the page. Only with --allow-writes,
-and only on what the check creates (archived and deleted afterwards), like test_semantics_writes.py."""
+"""MM804, MM805, MM810: what the official datarobot client needs of writes, beyond the page. Only with --allow-writes,
+and only on what the check creates (archived and deleted afterwards; MM810 shares a registered model created for
+it), like test_semantics_writes.py."""
 
 from __future__ import annotations
 
@@ -31,4 +32,17 @@ def test_registered_model_name(api, target):
         target.covers,
         [CREATE, "GET /registeredModels/"],
         lambda: client.check_registered_model_name(api, target.leaderboard_model_id),
+    )
+
+
+@pytest.mark.mm(code="MM810", operation="PATCH /registeredModels/{registeredModelId}/sharedRoles/")
+def test_role_names_accepted(api, target, discovered, writable_registered_model):
+    rm = writable_registered_model.registered_model_id
+    run_check(
+        target.covers,
+        [
+            "PATCH /registeredModels/{registeredModelId}/sharedRoles/",
+            "GET /registeredModels/{registeredModelId}/sharedRoles/",
+        ],
+        lambda: client.check_role_names_accepted(api, rm, list(discovered.recipients)),
     )

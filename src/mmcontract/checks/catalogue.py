@@ -105,6 +105,9 @@ _CHECKS = [
     CheckInfo("MM807", "client_capital_booleans", "client", "True/False query booleans are accepted"),
     CheckInfo("MM808", "client_naive_datetimes", "client", "Date-times without an offset are accepted"),
     CheckInfo("MM809", "client_next_as_given", "client", "next, followed as given, walks the whole list"),
+    CheckInfo(
+        "MM810", "client_role_grants", "client", "The client's role names are accepted on a sharing change"
+    ),
 ]
 
 CHECKS: dict[str, CheckInfo] = {c.code: c for c in _CHECKS}

@@ -5,10 +5,11 @@ words, so it fails a run only at `--level client` (at `--level page` it is repor
 failure names the client call that breaks and cites the client source.
 
 - MM801, the client-level schema check, runs with Schemathesis: `mmcontract.st.client_schema`.
-- MM802-MM809: one check per `x-client-checks` entry of the overlay (the needs that are not schema): the Token
-  scheme, GET /version/, create answers that parse as a model package, registeredModelName, role names,
-  True/False query booleans, date-times without an offset, and MM809, `next` followed as given. The overlay entry's own evidence is quoted when it
-  has one; the evidence below (client file:function) otherwise.
+- MM802-MM810: the overlay's `x-client-checks` entries (the needs that are not schema): the Token scheme,
+  GET /version/, create answers that parse as a model package, registeredModelName, role names the client reads
+  (MM806) and sends on a sharing change (MM810), True/False query booleans, date-times without an offset, `next`
+  followed as given (MM809). The overlay entry's own evidence is quoted when it has one; the evidence below
+  (client file:function) otherwise.
 """
 
 from __future__ import annotations
@@ -105,6 +106,15 @@ NEEDS: dict[str, ClientNeed] = {
             'utils/pagination.py:unpaginate (while resp_data["next"] is not None: client.get(resp_data["next"]))',
             "list, list_versions, get_shared_roles and list_associated_deployments loop, skip items or raise "
             'KeyError ("next")',
+        ),
+        ClientNeed(
+            "MM810",
+            ("sharing-role-names",),
+            "RegisteredModel.share([SharingRole(role, ...)]) -> PATCH /registeredModels/{registeredModelId}/sharedRoles/",
+            "models/model_registry/registered_model.py:RegisteredModel.share (payload roles from "
+            "models/sharing.py:SharingRole.collect_payload, role a SHARING_ROLE name); enums.py:SHARING_ROLE",
+            "RegisteredModel.share raises ClientError on a role name the server refuses; NO_ROLE does not remove "
+            "the access it is meant to remove",
         ),
     )
 }
@@ -475,6 +485,57 @@ def check_next_as_given(client: httpx.Client, *, pages: int = 20, max_pages: int
             "following next as given does not yield every item once",
             expected=f"{total} distinct items" if isinstance(total, int) else "distinct items",
             actual=f"{len(seen)} items, {len(set(seen))} distinct",
+            response=response,
+        )
+    return []
+
+
+# The grants RegisteredModel.share can send besides OWNER (SHARING_ROLE names); NO_ROLE last, it removes access.
+GRANT_ROLES = ("USER", "CONSUMER", "EDITOR", "READ_ONLY", "READ_WRITE", "NO_ROLE")
+
+
+def _listed_roles(client: httpx.Client, registered_model_id: str) -> tuple[dict[str, str], httpx.Response]:
+    response = client.get(f"registeredModels/{registered_model_id}/sharedRoles/", params={"limit": 100})
+    data = (_json(response) or {}).get("data") if response.status_code == 200 else None
+    listed = {str(r.get("id")): str(r.get("role")) for r in data or [] if isinstance(r, dict)}
+    return listed, response
+
+
+def check_role_names_accepted(
+    client: httpx.Client, registered_model_id: str, recipients: list[dict[str, Any]]
+) -> list[str]:
+    """MM810: on a registered model this run created, a user is granted each role name the client can send
+    (accepted: 2xx), and NO_ROLE then removes the user from the model's sharedRoles."""
+    listed, _ = _listed_roles(client, registered_model_id)
+    users = [
+        r
+        for r in recipients
+        if r.get("shareRecipientType") == "user" and r.get("id") and listed.get(str(r.get("id"))) != "OWNER"
+    ]
+    if not users:
+        raise NotApplicable("no user other than the model's owner found on the target to share with")
+    user_id = str(users[0]["id"])
+    for role in GRANT_ROLES:
+        grant = {"id": user_id, "role": role, "shareRecipientType": "user"}
+        response = client.patch(
+            f"registeredModels/{registered_model_id}/sharedRoles/",
+            json={"operation": "updateRoles", "roles": [grant]},
+        )
+        if not 200 <= response.status_code < 300:
+            raise violation(
+                "MM810",
+                f"a grant of role {role} is refused",
+                expected=f"a 2xx answer to a grant of {role}",
+                actual=status_line(response),
+                response=response,
+            )
+    listed, response = _listed_roles(client, registered_model_id)
+    if user_id in listed:
+        raise violation(
+            "MM810",
+            "NO_ROLE did not remove the user's access",
+            expected=f"user {user_id} absent from sharedRoles",
+            actual=f"user {user_id}: {listed[user_id]}",
             response=response,
         )
     return []

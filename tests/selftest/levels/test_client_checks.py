@@ -49,8 +49,17 @@ def server() -> Iterator[Callable[[bool], httpx.Client]]:
         c.close()
 
 
+def _own_model(api: httpx.Client) -> str:
+    """A registered model made for the check (as the suite's writable_registered_model fixture makes one)."""
+    body = {"modelId": LEADERBOARD_MODEL_ID, "name": "levels shared", "registeredModelName": "levels shared"}
+    assert api.post("modelPackages/fromLeaderboard/", json=body).status_code == 202
+    listed = api.get("registeredModels/", params={"search": "levels shared"}).json()["data"]
+    return next(m["id"] for m in listed if m["name"] == "levels shared")
+
+
 def _checks(api: httpx.Client) -> dict[str, Callable[[], Any]]:
-    models = list(discover(api).registered_model_ids)
+    found = discover(api)
+    models = list(found.registered_model_ids)
     return {
         "MM802": lambda: client.check_token_scheme(api),
         "MM803": lambda: client.check_version(api),
@@ -64,6 +73,7 @@ def _checks(api: httpx.Client) -> dict[str, Callable[[], Any]]:
         ],
         "MM808": lambda: client.check_naive_datetimes(api),
         "MM809": lambda: client.check_next_as_given(api),
+        "MM810": lambda: client.check_role_names_accepted(api, _own_model(api), list(found.recipients)),
     }
 
 
@@ -98,8 +108,8 @@ def test_fails_on_the_page_letter_where_the_client_needs_more(
 
 
 def test_role_names_boolean_and_datetime_needs_fire(server: Callable[[bool], httpx.Client]) -> None:
-    """MM806-MM809 on answers the client cannot take: an ADMIN role, True/False refused, no offset refused, a
-    last page without next."""
+    """MM806-MM810 on answers the client cannot take: an ADMIN role, True/False refused, no offset refused, a
+    last page without next, a client role name refused, NO_ROLE ignored."""
     api = server(False)
     models = list(discover(api).registered_model_ids)
 
@@ -132,6 +142,19 @@ def test_role_names_boolean_and_datetime_needs_fire(server: Callable[[bool], htt
     with pytest.raises(ContractViolation, match="no next") as caught:
         client.check_next_as_given(refusing(lambda r: r.url.path.endswith("/registeredModels/"), last))
     assert caught.value.code == "MM809"
+    own = _own_model(api)
+    recipients = list(discover(api).recipients)
+    with pytest.raises(ContractViolation, match="READ_ONLY") as caught:
+        client.check_role_names_accepted(
+            refusing(lambda r: r.method == "PATCH" and b"READ_ONLY" in r.content, refused), own, recipients
+        )
+    assert caught.value.code == "MM810"
+    kept = httpx.Response(204)
+    with pytest.raises(ContractViolation, match="NO_ROLE") as caught:
+        client.check_role_names_accepted(
+            refusing(lambda r: r.method == "PATCH" and b"NO_ROLE" in r.content, kept), own, recipients
+        )
+    assert caught.value.code == "MM810"
 
 
 def test_tables_agree_with_the_installed_client() -> None:
