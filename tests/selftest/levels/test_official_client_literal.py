@@ -6,7 +6,8 @@ real client must be exactly those.
 
 dr.Client() cannot connect to literal at all (no GET /version/), so the steps after the connection use the
 client's REST object directly, in the Bearer scheme (which literal accepts), as a script that skips the version
-check would."""
+check would. RegisteredModel.share is not a step: its client need (MM810) writes only to a registered model the run
+creates, and literal makes none (registeredModelName ignored), so the client level cannot predict it there."""
 
 from __future__ import annotations
 
