@@ -41,6 +41,12 @@ class Steering:
     leaderboard_model_id: str | None = None
     steered: int = 0
 
+    def knows(self, value: Any) -> bool:
+        """Whether `value` is an id of a resource found on the target or created by this run."""
+        known = {*self.registered_model_ids, *self.model_package_ids, *self.created_ids}
+        known.update(v for pair in self.versions for v in pair)
+        return str(value) in known
+
     def remember_created(self, *ids: str) -> None:
         self.created_ids.update(i for i in ids if i)
 
