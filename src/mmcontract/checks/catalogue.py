@@ -9,6 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from mmcontract import spec
+from mmcontract.report.model import Level
 
 FAMILIES = (
     "server-error",
@@ -22,7 +23,11 @@ FAMILIES = (
     "validation",
     "isolation",
     "auth",
+    "client",
 )
+# The family whose checks judge the client level (what the official datarobot client needs beyond the page):
+# their failures carry level "client" (report.model.Failure.level); every other family's carry "page".
+CLIENT_FAMILY = "client"
 
 
 @dataclass(frozen=True)
@@ -87,6 +92,22 @@ _CHECKS = [
     CheckInfo("MM601", "version_isolation", "isolation", "A version is not readable under another model"),
     CheckInfo("MM701", "auth_missing", "auth", "No token gets 401 on every operation"),
     CheckInfo("MM702", "auth_wrong", "auth", "A wrong token gets 401 on every operation"),
+    # Client level: what the official datarobot client (3.20.x) needs beyond the page
+    # (openapi/overlays/datarobot-client.yaml); see mmcontract.checks.client
+    CheckInfo("MM801", "client_schema", "client", "Response is what the official client parses"),
+    CheckInfo("MM802", "client_token_scheme", "client", "The Token authorization scheme is accepted"),
+    CheckInfo("MM803", "client_version", "client", "GET /version/ answers a versionString of major 2"),
+    CheckInfo("MM804", "client_create_parses", "client", "A create answer parses as a model package"),
+    CheckInfo(
+        "MM805", "client_registered_model_name", "client", "registeredModelName creates a registered model"
+    ),
+    CheckInfo("MM806", "client_role_names", "client", "Shared roles are role names the client knows"),
+    CheckInfo("MM807", "client_capital_booleans", "client", "True/False query booleans are accepted"),
+    CheckInfo("MM808", "client_naive_datetimes", "client", "Date-times without an offset are accepted"),
+    CheckInfo("MM809", "client_next_as_given", "client", "next, followed as given, walks the whole list"),
+    CheckInfo(
+        "MM810", "client_role_grants", "client", "The client's role names are accepted on a sharing change"
+    ),
 ]
 
 CHECKS: dict[str, CheckInfo] = {c.code: c for c in _CHECKS}
@@ -98,6 +119,18 @@ for _check in _CHECKS:
 
 def info(code: str) -> CheckInfo:
     return CHECKS[code]
+
+
+def level_of(code: str) -> Level:
+    """The level a failure of `code` breaks: "client" for the client family, "page" for every other check."""
+    known = CHECKS.get(code)
+    return "client" if known is not None and known.family == CLIENT_FAMILY else "page"
+
+
+def found_by_schemathesis_tests(code: str) -> bool:
+    """Whether the Schemathesis tests (tests/contract/test_schemathesis.py, test_stateful.py) report `code`:
+    Schemathesis's own checks, and the client-level schema check run on every response they validate."""
+    return code.startswith("ST") or code == "MM801"
 
 
 FAMILIES_OF_SCHEMATHESIS_TEST = ("server-error", "status", "content-type", "schema", "validation", "auth")

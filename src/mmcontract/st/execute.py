@@ -75,6 +75,7 @@ def run_case(case: Any, target: TargetConfig) -> None:
         state.timed_out.add(nodeid)
         pytest.skip(f"request timeout after {target.request_timeout:g} s")
     _count(state, case, response)
+    note_client_findings(case, response, target)
     try:
         # the auth header named as the caller's own, so `ignored_auth` knows it is real and probes without it
         case.validate_response(response, headers=target.headers())
@@ -89,12 +90,32 @@ def run_case(case: Any, target: TargetConfig) -> None:
         raise
 
 
+def note_client_findings(case: Any, response: Any, target: TargetConfig) -> None:
+    """The client-level schema check (MM801) on a validated response: findings noted, never raised (see
+    st.client_schema). A check that cannot run is a run error (the client level could not be judged)."""
+    from mmcontract.st import client_schema
+    from mmcontract.st.config import build_config
+
+    nodeid = plugin.current_nodeid()
+    try:
+        findings = client_schema.schema_findings(case, response, lambda: build_config(target))
+    except client_schema.ClientCheckError as exc:
+        state = plugin.session_state()
+        if not state.client_check_broken:
+            state.client_check_broken = True
+            state.write({"kind": "error", "nodeid": nodeid, "error": str(exc)[:500]})
+        return
+    for finding in findings:
+        plugin.note_finding(nodeid, finding)
+
+
 def validate_step(
     machine: Any, response: Any, case: Any, additional_checks: Any, kwargs: dict[str, Any]
 ) -> None:
     """A state machine step's validation, counted and noted like `run_case` (curl line per failure)."""
     state = plugin.session_state()
     _count(state, case, response)
+    note_client_findings(case, response, state.target)
     try:
         case.validate_response(
             response,

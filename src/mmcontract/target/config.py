@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from urllib.parse import urlsplit, urlunsplit
 
 from mmcontract.errors import UsageError
+from mmcontract.report.model import LEVELS, Level
 
 ENV_ENDPOINT = "DATAROBOT_ENDPOINT"
 ENV_TOKEN = "DATAROBOT_API_TOKEN"
@@ -72,6 +73,9 @@ class TargetConfig:
     embedded: bool = False  # the target is the reference server this run started (safe to probe anything)
     operations: tuple[str, ...] = ()  # internal: restrict the run to these "METHOD /path" labels (empty: all)
     checks: tuple[str, ...] = ()  # internal: only the tests of these check codes (empty: all)
+    level: Level = (
+        "page"  # the verdict asked for: page, or client (the page plus the official client's needs)
+    )
 
     def __post_init__(self) -> None:
         if self.token_prefix not in TOKEN_PREFIXES:
@@ -84,6 +88,8 @@ class TargetConfig:
             raise UsageError(
                 f"--request-timeout must be a positive number of seconds, got {self.request_timeout!r}"
             )
+        if self.level not in LEVELS:
+            raise UsageError(f"--level must be one of {', '.join(LEVELS)}, got {self.level!r}")
         if not self.token:
             raise UsageError(f"no API token: pass --token or set {ENV_TOKEN}")
 
@@ -112,6 +118,7 @@ class TargetConfig:
             f"--token-prefix={self.token_prefix}",
             f"--profile={self.profile}",
             f"--request-timeout={self.request_timeout}",
+            f"--level={self.level}",
         ]
         if self.allow_writes:
             args.append("--allow-writes")

@@ -35,7 +35,9 @@ from typing import Any, NamedTuple
 import httpx
 import pytest
 
+from mmcontract.checks.catalogue import found_by_schemathesis_tests
 from mmcontract.errors import MMContractError
+from mmcontract.report.model import LEVELS
 from mmcontract.st.records import failures_from_exception
 from mmcontract.target import litter
 from mmcontract.target.config import (
@@ -82,6 +84,13 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     group.addoption("--report-dir", default=None, help="write reports of this run here")
     group.addoption(
         "--request-timeout", type=float, default=DEFAULT_REQUEST_TIMEOUT, help="seconds per request"
+    )
+    group.addoption(
+        "--level",
+        default="page",
+        choices=LEVELS,
+        help="the verdict: page (what the reference page states, default) or client (the page plus what the "
+        "official datarobot client needs); failures of the other level are still reported",
     )
     group.addoption("--mm-embedded", action="store_true", default=False, help=argparse.SUPPRESS)
     group.addoption("--mm-operation", action="append", default=[], help=argparse.SUPPRESS)
@@ -141,6 +150,10 @@ class _SessionState:
         self.notes: dict[str, list[dict[str, Any]]] = defaultdict(
             list
         )  # nodeid -> failures noted by the test
+        # nodeid -> findings that do not stop the test (the client-level schema check, MM801), keyed so that a
+        # finding repeated on many cases is reported once (the last example, the smallest after shrinking)
+        self.findings: dict[str, dict[tuple[str, str, str], dict[str, Any]]] = defaultdict(dict)
+        self.client_check_broken = False  # the client-level schema check could not run (reported once)
         self.created: list[CreatedModel] = []
         self.cases: dict[str, int] = defaultdict(int)  # nodeid -> cases a Schemathesis test sent
         self.timed_out: set[str] = set()
@@ -189,6 +202,7 @@ class _SessionState:
             "request_timeout": opt("request_timeout"),
             "operations": operations,
             "checks": tuple(opt("mm_check") or ()),
+            "level": opt("level"),
         }
         try:
             if endpoint:
@@ -364,6 +378,18 @@ def current_target() -> TargetConfig:
 def current_nodeid() -> str:
     """The running test's node id (pytest keeps it in PYTEST_CURRENT_TEST as "<nodeid> (<phase>)")."""
     return os.environ.get("PYTEST_CURRENT_TEST", "").rsplit(" (", 1)[0]
+
+
+def note_finding(nodeid: str, failure: dict[str, Any]) -> None:
+    """A failure record that does not stop the test that found it (the client-level schema check, which must not
+    cut a Schemathesis test short and hide page failures): it joins the test's record whatever its outcome."""
+    message = str(failure.get("message") or "")
+    key = (
+        str(failure.get("check")),
+        str(failure.get("operation")),
+        message.splitlines()[0] if message else "",
+    )
+    session_state().findings[nodeid][key] = failure
 
 
 def note_failure(nodeid: str, failure: dict[str, Any]) -> None:
@@ -621,6 +647,10 @@ def _item_record(
 ) -> dict[str, Any]:
     code, operations = _marker_info(item)
     operation_label = getattr(item, "operation_label", None)
+    findings = list(session_state().findings.pop(item.nodeid, {}).values())
+    if findings:  # a test that passed its own checks but noted findings failed what it checks
+        failures = [*failures, *findings]
+        outcome = "failed" if outcome == "passed" else outcome
     return {
         "kind": "item",
         "nodeid": item.nodeid,
@@ -739,9 +769,11 @@ def pytest_ignore_collect(collection_path: Path, config: pytest.Config) -> bool 
     if not checks or not name.startswith("test_") or collection_path.parent.name != "contract":
         return None
     schemathesis_module = name.startswith(("test_schemathesis", "test_stateful"))
-    if not any(code.startswith("ST") for code in checks) and schemathesis_module:
+    if not any(found_by_schemathesis_tests(code) for code in checks) and schemathesis_module:
         return True
-    if all(code.startswith("ST") for code in checks) and name.startswith("test_semantics_"):
+    if all(found_by_schemathesis_tests(code) for code in checks) and name.startswith(
+        ("test_semantics_", "test_client_")
+    ):
         return True
     return None
 
@@ -765,7 +797,7 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
         selected = not wanted_ops or bool(wanted_ops.intersection(ops))
         if wanted_checks:
             if label is not None or item.nodeid.split("::")[0].endswith("test_stateful.py"):
-                selected = selected and any(c.startswith("ST") for c in wanted_checks)
+                selected = selected and any(found_by_schemathesis_tests(c) for c in wanted_checks)
             else:
                 selected = selected and code in wanted_checks
         (keep if selected else drop).append(item)

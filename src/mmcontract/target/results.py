@@ -16,8 +16,8 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from mmcontract.checks.catalogue import FAMILIES_OF_SCHEMATHESIS_TEST, family_of, title_of
-from mmcontract.report.model import Coverage, Failure, RunResult, Verdict
+from mmcontract.checks.catalogue import FAMILIES_OF_SCHEMATHESIS_TEST, family_of, level_of, title_of
+from mmcontract.report.model import LEVELS, Coverage, Failure, RunResult, Verdict
 from mmcontract.target.config import TargetConfig
 from mmcontract.target.operations import operations
 from mmcontract.target.reproduce import strip_secret
@@ -156,6 +156,7 @@ def _clean(text: Any, token: str | None) -> str | None:
 
 def _failure(raw: dict[str, Any], token: str | None) -> Failure:
     code = str(raw.get("check") or "MM000")
+    level = raw.get("level")
     family = raw.get("family") or (family_of(code) if code != "MM000" else SUITE_FAMILY)
     return Failure(
         operation=str(raw.get("operation") or "(no operation)"),
@@ -168,6 +169,7 @@ def _failure(raw: dict[str, Any], token: str | None) -> Failure:
         actual=_clean(raw.get("actual"), token),
         curl=_clean(raw.get("curl"), token),
         response_excerpt=_clean(raw.get("response_excerpt"), token),
+        level=level if level in LEVELS else level_of(code),
     )
 
 
@@ -297,6 +299,7 @@ def build_result(
         coverage=coverage,
         failures=failures,
         errors=run_errors,
+        level=target.level,
         incomplete=[] if run_errors else incomplete_reasons(sight),
         skipped=dict(tally.skip_reasons),
         leftovers=leftovers,
