@@ -14,6 +14,7 @@ run left resources behind; and a run that could not run is one <error> case "run
 
 from __future__ import annotations
 
+import re
 import xml.etree.ElementTree as ET
 from pathlib import Path
 
@@ -141,10 +142,26 @@ def build_xml(result: RunResult) -> JUnitXml:
     return xml
 
 
+# XML 1.0 cannot carry these, raw or as character references; a fuzzed request or an echoing server puts them
+# in failure messages. Each is written as its Python escape (\x07), so the text stays readable and exact.
+_NOT_XML = re.compile(
+    rb"[\x00-\x08\x0b\x0c\x0e-\x1f]|&#(?:x0*(?:[0-8bcef]|1[0-9a-f])|0*(?:[0-8]|1[1-9]|2[0-9]|3[01]));"
+)
+
+
+def _xml_safe(raw: bytes) -> bytes:
+    def escape(m: re.Match[bytes]) -> bytes:
+        text = m[0]
+        code = text[0] if len(text) == 1 else int(text[3:-1], 16) if text[2:3] == b"x" else int(text[2:-1])
+        return b"\\x%02x" % code
+
+    return _NOT_XML.sub(escape, raw)
+
+
 def to_string(xml: JUnitXml) -> str:
     """Indented XML. The root keeps only the attributes every reader's schema allows: Jenkins's junit-10
     schema has no `skipped` on <testsuites> (readers add the suites' counts up themselves)."""
-    root = ET.fromstring(xml.tostring())
+    root = ET.fromstring(_xml_safe(xml.tostring()))
     root.attrib.pop("skipped", None)
     ET.indent(root)
     return ET.tostring(root, encoding="unicode", xml_declaration=True) + "\n"

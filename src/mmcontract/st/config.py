@@ -27,6 +27,8 @@ POSITIVE_EXTRA_STATUSES: dict[str, list[str]] = {
         "409",
         "422",
     ],  # no owner left / unknown user
+    # page: 422 "Unable to process the Registered Model update request" (a name a server will not take, e.g. "")
+    "PATCH /registeredModels/{registeredModelId}/": ["422"],
     "POST /modelPackages/fromLeaderboard/": ["422"],  # the model cannot be packaged
     "POST /modelPackages/fromLearningModel/": ["422"],
     "POST /modelPackages/{modelPackageId}/archive/": ["422"],

@@ -280,3 +280,17 @@ def test_the_model_imports_without_the_writers() -> None:
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
     assert out.strip() == "False"
+
+
+def test_junit_carries_control_characters_as_escapes(tmp_path: Path) -> None:
+    """A fuzzed request or an echoing server puts characters XML 1.0 cannot hold into a failure's text: the
+    report stays well-formed and shows them as escapes."""
+    result = sample_result()
+    first = result.failures[0]
+    result.failures[0] = type(first)(
+        **{**first.__dict__, "message": "name 'a\x07b\x1f' refused", "actual": "\x00"}
+    )
+    write_reports(result, tmp_path)
+    text = (tmp_path / "junit.xml").read_text(encoding="utf-8")
+    ET.fromstring(text.encode())  # well-formed
+    assert "a\\x07b\\x1f" in text
