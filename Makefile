@@ -12,7 +12,7 @@ TOKEN ?=
 PROFILE ?= default
 ARGS ?=
 
-.PHONY: install test lint contract bench clean
+.PHONY: install test test-exhaustive lint contract bench clean
 
 $(STAMP): pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -34,7 +34,11 @@ lint: install
 	npx --no-install redocly lint --config redocly.yaml build/client-contract.yaml
 
 test: install lint
-	$(BIN)/pytest tests/selftest
+	$(BIN)/pytest tests/selftest -m "not exhaustive"
+
+# Each legal variant of the reference server alone under the whole page-level suite (~33 quick runs).
+test-exhaustive: install
+	$(BIN)/pytest tests/selftest -m exhaustive
 
 # The token travels in the environment, never on a command line that make echoes.
 contract: install
