@@ -24,6 +24,7 @@ FAMILIES = (
     "isolation",
     "auth",
     "client",
+    "request",
 )
 # The family whose checks judge the client level (what the official datarobot client needs beyond the page):
 # their failures carry level "client" (report.model.Failure.level); every other family's carry "page".
@@ -92,6 +93,11 @@ _CHECKS = [
     CheckInfo("MM601", "version_isolation", "isolation", "A version is not readable under another model"),
     CheckInfo("MM701", "auth_missing", "auth", "No token gets 401 on every operation"),
     CheckInfo("MM702", "auth_wrong", "auth", "A wrong token gets 401 on every operation"),
+    # What a client sent, judged on observed traffic (mmcontract proxy / check-traffic; side "client-request")
+    CheckInfo("MM901", "request_parameters", "request", "Query parameters sent are documented"),
+    CheckInfo("MM902", "request_values", "request", "Query values sent fit their documented schema"),
+    CheckInfo("MM903", "request_body", "request", "Body properties sent are documented"),
+    CheckInfo("MM904", "request_auth", "request", "The documented authorization scheme is sent"),
     # Client level: what the official datarobot client (3.20.x) needs beyond the page
     # (openapi/overlays/datarobot-client.yaml); see mmcontract.checks.client
     CheckInfo("MM801", "client_schema", "client", "Response is what the official client parses"),

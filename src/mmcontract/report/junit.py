@@ -31,6 +31,8 @@ FILENAME = "junit.xml"
 def failure_text(f: Failure) -> str:
     """The full story of one failure, as plain text (also used by the Markdown and console output)."""
     lines = [f"[{f.check}] {f.title}", f.message]
+    if f.side == "client-request":
+        lines.append("Side:     what the client sent (a client-request finding; it does not fail the run)")
     if f.expected is not None:
         lines.append(f"Expected: {f.expected}")
     if f.actual is not None:
@@ -42,6 +44,8 @@ def failure_text(f: Failure) -> str:
         lines += ["Response:", f.response_excerpt]
     if f.curl:
         lines += ["Reproduce:", f.curl]
+    if f.exchanges:
+        lines += ["Exchanges:", *f.exchanges]
     return "\n".join(lines)
 
 

@@ -28,6 +28,10 @@ def _failure_row(f: Failure) -> str:
     detail = f.message.splitlines()[0] if f.message else f.title
     if f.expected is not None or f.actual is not None:
         detail += f" — expected {f.expected or '?'}, got {f.actual or '?'}"
+    if f.side == "client-request":
+        detail = f"client request: {detail}"
+    if f.exchanges:
+        detail += f" (exchanges {', '.join(e.split(' ', 1)[0] for e in f.exchanges)})"
     return f"| `{f.check}` | `{_cell(f.operation)}` | {_cell(f.title)} | {_cell(detail)} |"
 
 
@@ -78,6 +82,13 @@ def render(result: RunResult) -> str:
             "",
         ]
         lines += [f"- {_cell(client_call(f), 300)}" for f in client[:MAX_FAILURES]]
+    if view.client_requests:
+        lines += [
+            "",
+            "### What the client sent off the contract (client-request findings; never fail the run)",
+            "",
+        ]
+        lines += [f"- {_failure_row(f)[2:-2]}" for f in view.client_requests[:MAX_FAILURES]]
     known = [f for f in result.failures if f.known]
     if known:
         lines += ["", f"<details><summary>{len(known)} known deviation(s) from the baseline</summary>", ""]

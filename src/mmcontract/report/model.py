@@ -18,6 +18,9 @@ VerdictStatus = Literal["passed", "failed", "skipped", "not-run"]
 Level = Literal["page", "client"]
 LEVELS: tuple[Level, ...] = ("page", "client")
 Outcome = Literal["conformant", "violations", "incomplete", "could-not-run"]
+# Whose side of the wire a finding is about: the server's answers (every check of `run`), or what a client sent
+# (`mmcontract proxy` / `check-traffic` judge requests too). Client-request findings never fail a run.
+Side = Literal["server", "client-request"]
 
 # Values in a message that vary from run to run (generated ids, offsets, counts), blanked in the signature so that
 # a baseline entry matches the same problem found with other data: long hex ids, then free-standing numbers.
@@ -41,6 +44,9 @@ class Failure:
     known: bool = False  # matched a baseline entry: reported, does not fail the run
     level: Level = "page"  # page: the page's words are broken; client: only the official client breaks
     baseline_reason: str | None = None  # the matching baseline entry's `reason` (set with known)
+    side: Side = "server"  # client-request: a finding about what a client sent (traffic judgements only)
+    # Observed traffic only: the exchanges a finding comes from, one line each ("#12 GET http://... -> 200").
+    exchanges: tuple[str, ...] = ()
 
     @property
     def signature(self) -> str:
@@ -96,8 +102,8 @@ class RunResult:
 
     def failures_at(self, level: Level) -> list[Failure]:
         """Failures that break `level`: a page failure breaks both levels (the client level is the page plus
-        the overlay); a client failure only the client level."""
-        return [f for f in self.failures if level == "client" or f.level == "page"]
+        the overlay); a client failure only the client level. Client-request findings break neither."""
+        return [f for f in self.failures if f.side == "server" and (level == "client" or f.level == "page")]
 
     @property
     def new_failures(self) -> list[Failure]:

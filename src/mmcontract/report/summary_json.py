@@ -48,6 +48,7 @@ def _failure(f: Failure) -> dict[str, Any]:
         "known": f.known,
         "baseline_reason": f.baseline_reason,
         "level": f.level,
+        **({"side": f.side, "exchanges": list(f.exchanges)} if f.side != "server" or f.exchanges else {}),
     }
 
 

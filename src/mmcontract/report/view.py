@@ -50,7 +50,7 @@ class Cell:
 
 def counts_at(failure: Failure, level: Level) -> bool:
     """Whether `failure` breaks `level` (a page failure breaks both; a client failure only the client)."""
-    return level == "client" or failure.level == "page"
+    return failure.side == "server" and (level == "client" or failure.level == "page")
 
 
 @dataclass
@@ -161,7 +161,12 @@ class ReportView:
     @property
     def client_breakages(self) -> list[Failure]:
         """Breakages of the official client alone (the page is not broken), each with its client call."""
-        return [f for f in self.result.failures if f.level == "client" and not f.known]
+        return [f for f in self.result.failures if f.level == "client" and not f.known and f.side == "server"]
+
+    @property
+    def client_requests(self) -> list[Failure]:
+        """Findings about what a client sent (observed traffic only); they never fail a run."""
+        return [f for f in self.result.failures if f.side == "client-request"]
 
     @property
     def skip_groups(self) -> list[tuple[str, int]]:
@@ -259,7 +264,7 @@ def build_view(result: RunResult) -> ReportView:
         failures=len(result.failures),
         new_failures=new,
         known_failures=known,
-        client_failures=len(result.failures) - new - known,
+        client_failures=sum(1 for f in result.failures if f.side == "server") - new - known,
         stale_baseline=len(result.stale_baseline),
         skipped_tests=sum(result.skipped.values()),
         cells=cell_counts,

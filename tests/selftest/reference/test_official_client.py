@@ -9,9 +9,11 @@ Any warning the client emits fails the test, so a server that makes the client c
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import os
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
@@ -52,6 +54,9 @@ CALLER = "mm.owner@example.com"  # the user the reference server's token acts as
 COLLEAGUE = "alex.analyst@example.com"  # a user in the reference server's directory
 UTC = dt.UTC
 FAULT_VARIABLE = "MMCONTRACT_CLIENT_SCENARIO_FAULT"
+# A directory: the client talks to the server through `mmcontract proxy` (its reports, HAR and exit code go
+# there); how tests/selftest/traffic proves the proxy on the official client's traffic.
+PROXY_VARIABLE = "MMCONTRACT_CLIENT_SCENARIO_PROXY"
 
 
 class RequestLog:
@@ -76,7 +81,16 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Served]:
     ):  # how the fault test below proves that this scenario fails when it should
         args += ["--fault", os.environ[FAULT_VARIABLE]]
     served = start_server(db=":memory:", args=args, log_dir=tmp)
-    yield served
+    proxy_dir = os.environ.get(PROXY_VARIABLE)
+    if not proxy_dir:
+        yield served
+    else:
+        from mmcontract.traffic.process import start_proxy, stop_proxy
+
+        directory = Path(proxy_dir)
+        proxied = start_proxy(served.endpoint, directory, args=["--har", str(directory / "traffic.har")])
+        yield dataclasses.replace(served, port=proxied.port)
+        (directory / "exit_code").write_text(str(stop_proxy(proxied)))
     stop_server(served)
     assert served.token not in served.log_path.read_text(errors="replace"), "the server logged its token"
 
