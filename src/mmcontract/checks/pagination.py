@@ -11,7 +11,6 @@ A live target can change while it is walked; a total that moves between two prob
 from __future__ import annotations
 
 from collections import Counter
-from urllib.parse import parse_qsl, urljoin, urlsplit
 
 import httpx
 from hypothesis import strategies as st
@@ -25,12 +24,12 @@ from mmcontract.checks.listing import (
     get_page,
     identity_of,
     list_params,
-    parse_instant,
     probe_total,
     total_of,
     walk,
 )
 from mmcontract.checks.violation import ContractViolation, NotApplicable
+from mmcontract.traffic.judge import count_problem, link_problem, repeated, same_value
 
 BASIS_COUNT = (
     'page: "count integer Number of items returned on this page." and "limit ... At most this many results '
@@ -71,25 +70,13 @@ def check_page_count(
 
     def one_page(offset: int, limit: int) -> None:
         response, body = get_page(client, path, list_params(op, offset=offset, limit=limit), code="MM101")
-        data = body["data"]
-        if len(data) > limit:
+        problem = count_problem(body, limit)  # the judgement the proxy makes on observed pages too
+        if problem is not None:
+            message, expected, actual = problem
+            where = f"offset={offset}&limit={limit}"
+            message = f"offset={offset}&{message}" if message.startswith("limit=") else f"{message} ({where})"
             raise ContractViolation(
-                "MM101",
-                f"offset={offset}&limit={limit} returned {len(data)} items",
-                basis=BASIS_COUNT,
-                expected=f"at most {limit} items",
-                actual=f"{len(data)} items",
-                response=response,
-            )
-        count = body.get("count")
-        if count is not None and count != len(data):
-            raise ContractViolation(
-                "MM101",
-                f"count does not equal the number of items returned (offset={offset}&limit={limit})",
-                basis=BASIS_COUNT,
-                expected=f"count == len(data) == {len(data)}",
-                actual=f"count == {count!r}",
-                response=response,
+                "MM101", message, basis=BASIS_COUNT, expected=expected, actual=actual, response=response
             )
 
     run_property(
@@ -171,7 +158,7 @@ def check_walk(
         )
         keys = [ident(item) for item in result.items]
         if op.identity is not None:
-            dups = [k for k, n in Counter(keys).items() if n > 1]
+            dups = repeated(keys)
             if dups:
                 _stable_total(client, op, path, "MM103", total)
                 raise ContractViolation(
@@ -296,60 +283,34 @@ def check_ends(client: httpx.Client, op: ListOperation, path: str, *, budget: Bu
     return []
 
 
-def _origin(url: httpx.URL) -> tuple[str, str, int | None]:
-    default = {"http": 80, "https": 443}.get(url.scheme)
-    return (url.scheme, url.host.lower(), url.port or default)
-
-
 def _same_value(a: str, b: str) -> bool:
     """A carried parameter may be re-serialised: `True` for `true`, `+00:00` for `Z`."""
-    if a.casefold() == b.casefold():
-        return True
-    x, y = parse_instant(a), parse_instant(b)
-    return x is not None and x == y
+    return same_value(a, b)
 
 
 def _check_link(
     op: ListOperation, page: Page, which: str, base: httpx.URL, request_params: Params
 ) -> str | None:
-    link = getattr(page, which)
-    if link is None:
-        return None
-    basis = BASIS_LINKS_URI if op.uri_links else BASIS_LINKS_SHARING
-
-    def fail(message: str, expected: str) -> ContractViolation:
-        return ContractViolation(
+    """MM105 on one link of a page the check fetched: the judgement the proxy makes on observed pages."""
+    problem, resolved = link_problem(
+        getattr(page, which),
+        which,
+        request_url=str(page.response.request.url),
+        base=base,
+        carried={k: str(v) for k, v in request_params.items()},
+        uri_links=op.uri_links,
+    )
+    if problem is not None:
+        message, expected, actual = problem
+        raise ContractViolation(
             "MM105",
             message,
-            basis=basis,
+            basis=BASIS_LINKS_URI if op.uri_links else BASIS_LINKS_SHARING,
             expected=expected,
-            actual=f"{which}: {link!r}",
+            actual=actual,
             response=page.response,
         )
-
-    if not isinstance(link, str) or not link:
-        raise fail(f"{which} is neither a URL nor null", "a URL or null")
-    parts = urlsplit(link)
-    if op.uri_links and not (parts.scheme and parts.netloc):
-        raise fail(f"{which} is not an absolute URL", f"an absolute URL on {base}")
-    resolved = httpx.URL(urljoin(str(page.response.request.url), link))
-    if _origin(resolved) != _origin(base):
-        raise fail(
-            f"{which} points to another host than the target",
-            f"a URL on {base.scheme}://{base.netloc.decode()}",
-        )
-    if not resolved.path.startswith(base.path):
-        raise fail(f"{which} is outside the API's base path", f"a URL under {base.path}")
-    carried = {k: v for k, v in parse_qsl(resolved.query.decode(), keep_blank_values=True)}
-    for key, value in request_params.items():
-        if key in PAGING:
-            continue
-        if key not in carried or not _same_value(carried[key], str(value)):
-            raise fail(
-                f"{which} does not carry the request's {key}={value}",
-                f"a link to the same list, with {key}={value}",
-            )
-    return str(resolved)
+    return resolved
 
 
 def check_links(client: httpx.Client, op: ListOperation, path: str, *, budget: Budget) -> list[str]:

@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 import re
 from dataclasses import dataclass, field
+from datetime import timedelta
 from functools import cached_property
 from typing import Any
 from urllib.parse import parse_qsl, urlsplit
@@ -79,7 +80,9 @@ class Exchange:
             self.method, self.url, headers=list(self.request_headers), content=self.request_body
         )
         headers = [(k, v) for k, v in self.response_headers if k.lower() != "content-encoding"]
-        return httpx.Response(self.status, headers=headers, content=self.response_body, request=request)
+        response = httpx.Response(self.status, headers=headers, content=self.response_body, request=request)
+        response.elapsed = timedelta(seconds=max(0.0, self.finished - self.started))
+        return response
 
     def curl(self) -> str:
         from mmcontract.checks.violation import curl_for

@@ -242,11 +242,13 @@ class Context:
         return ((document.get("paths") or {}).get(path) or {}).get(method.lower()) or {}
 
     def writes_between(self, first: Exchange, last: Exchange) -> list[Exchange]:
-        """Writes other than `first` that overlap the interval from `first`'s start to `last`'s end."""
+        """Writes other than `first` that overlap the interval from `first`'s start to `last`'s end (a write
+        refused with a 4xx changed nothing; a 5xx may have)."""
         return [
             e
             for e in self.history
             if e.is_write
+            and not 400 <= e.status < 500
             and e is not first
             and e is not last
             and e.started < last.finished
@@ -340,8 +342,6 @@ def _schema_failures(ctx: Context, level: Level, ex: Exchange) -> dict[tuple[Any
         found: list[Any] = list(group.exceptions)
     except Failure as failure:
         found = [failure]
-    except Exception:  # a response shape the validator cannot read: no finding about the target
-        return {}
     else:
         return {}
     out = {}
@@ -537,7 +537,8 @@ def j_search(ctx: Context, ex: Exchange) -> Iterator[Finding]:
     folded = term.casefold()
     for item in page[1]["data"]:
         texts = [_get(item, f) for f in fields]
-        if not any(isinstance(t, str) and folded in t.casefold() for t in texts):
+        shown = [t for t in texts if isinstance(t, str)]
+        if shown and not any(folded in t.casefold() for t in shown):
             yield _finding(
                 "MM301",
                 ex,

@@ -52,7 +52,13 @@ class Session:
 
     def add(self, exchange: Exchange) -> list[Finding]:
         with self._lock:
-            found = judge(self.context, exchange)
+            try:
+                found = judge(self.context, exchange)
+            except Exception as exc:  # a judgement that cannot read this exchange: say so, judge the rest
+                note = f"an exchange could not be judged ({exchange.label()}): {type(exc).__name__}: {exc}"
+                if len(self.incomplete) < 20:
+                    self.incomplete.append(note[:300])
+                found = []
             if exchange.operation is None:
                 path = self.context.router.relative(exchange.url)
                 self._outside[f"{exchange.method} {path if path is not None else exchange.url}"] += 1
