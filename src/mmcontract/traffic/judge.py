@@ -298,9 +298,14 @@ def _documented(op: dict[str, Any], status: int) -> dict[str, Any] | None:
     return found if isinstance(found, dict) else None
 
 
+# Answers any HTTP server may give whatever the page documents (too slow, too large, too long, too many):
+# the page is silent on them, so they are no finding.
+ANY_TIME = frozenset({408, 413, 414, 429, 431})
+
+
 def j_status(ctx: Context, ex: Exchange) -> Iterator[Finding]:
     op = ctx.operation(ctx.page, ex)
-    if op and ex.status < 500 and _documented(op, ex.status) is None:
+    if op and ex.status < 500 and ex.status not in ANY_TIME and _documented(op, ex.status) is None:
         yield _finding(
             "ST103",
             ex,
