@@ -6,6 +6,10 @@ in the same run: the same server's constant-JSON route (`GET /api/v2/_bench/cons
 of the same size. Runs alternate target and control and the figures are medians, because this machine is small
 and shared. Goals: get-by-id >= 0.5 of its control's requests/s, list >= 0.25.
 
+Proxy part: the same wrk runs on a get-by-id and a list, directly and through `mmcontract proxy` (judging on),
+alternating; reported: added p50 latency (goal <= 1 ms) and throughput ratio (goal >= 0.5), at 1 and 8
+connections. Reported, not asserted.
+
 Suite part: wall time of `mmcontract run` per profile against the embedded server, and the suite's test cases
 per second next to plain `schemathesis run` on the same spec with the same example budget (goal >= 0.8).
 
@@ -473,12 +477,95 @@ def suite_table(results: Sequence[ProfileRun]) -> str:
 
 
 # --------------------------------------------------------------------------------------------------------------
+# Proxy part: `mmcontract proxy` in front of the same server, next to the server reached directly
+
+PROXY_GOALS = {"added_p50_ms": 1.0, "ratio": 0.5}
+
+
+@dataclass
+class ProxyComparison:
+    name: str
+    path: str
+    connections: int
+    direct: dict[str, float] = field(default_factory=dict)
+    proxied: dict[str, float] = field(default_factory=dict)
+    added_p50_ms: float = 0.0
+    ratio: float = 0.0
+    runs: int = 0
+
+    @property
+    def met(self) -> bool:
+        return self.added_p50_ms <= PROXY_GOALS["added_p50_ms"] and self.ratio >= PROXY_GOALS["ratio"]
+
+
+def bench_proxy(
+    *, runs: int, duration: float, connections: Sequence[int], log: bool = True
+) -> list[ProxyComparison]:
+    """wrk on a get-by-id and a list, directly and through `mmcontract proxy` (judging on), alternating."""
+    from mmcontract.traffic.process import start_proxy, stop_proxy
+
+    say = print if log else (lambda *a, **k: None)
+    with (
+        tempfile.TemporaryDirectory(prefix="mmcontract-bench-proxy-") as tmp,
+        served(db=Path(tmp) / "bench.db", log_dir=tmp) as server,
+    ):
+        script = Path(tmp) / "report.lua"
+        script.write_text(_WRK_LUA)
+        proxied = start_proxy(server.endpoint, Path(tmp) / "proxy")
+        proxy_origin = proxied.endpoint.rsplit(API_BASE, 1)[0]
+        results: list[ProxyComparison] = []
+        try:
+            for conns in connections:
+                for name, _kind, path, _size in _pick_targets(server):
+                    comparison = ProxyComparison(name, path, conns, runs=runs)
+                    urls = {"direct": f"{server.origin}{path}", "proxied": f"{proxy_origin}{path}"}
+                    measured: dict[str, list[WrkRun]] = {"direct": [], "proxied": []}
+                    run_wrk(urls["proxied"], server.headers, connections=conns, duration=1, script=script)
+                    for _ in range(runs):
+                        for way, url in urls.items():
+                            measured[way].append(
+                                run_wrk(
+                                    url, server.headers, connections=conns, duration=duration, script=script
+                                )
+                            )
+                    comparison.direct = _median_of(measured["direct"])
+                    comparison.proxied = _median_of(measured["proxied"])
+                    comparison.added_p50_ms = round(
+                        comparison.proxied["p50_ms"] - comparison.direct["p50_ms"], 3
+                    )
+                    comparison.ratio = round(
+                        comparison.proxied["requests_per_s"] / comparison.direct["requests_per_s"], 3
+                    )
+                    say(
+                        f"  {name}, {conns} conn: +{comparison.added_p50_ms} ms p50, ratio {comparison.ratio}"
+                    )
+                    results.append(comparison)
+        finally:
+            stop_proxy(proxied)
+        return results
+
+
+def proxy_table(results: Sequence[ProxyComparison]) -> str:
+    headers = ["target", "conn", "direct req/s", "p50 ms", "proxied req/s", "p50 ms", "added p50 ms", "ratio"]
+    headers += ["goal", ""]
+    rows = [
+        [
+            c.name, c.connections, f"{c.direct['requests_per_s']:.0f}", f"{c.direct['p50_ms']:.2f}",
+            f"{c.proxied['requests_per_s']:.0f}", f"{c.proxied['p50_ms']:.2f}", f"{c.added_p50_ms:.2f}",
+            f"{c.ratio:.2f}", f"<= {PROXY_GOALS['added_p50_ms']} ms, >= {PROXY_GOALS['ratio']}", _verdict(c.met),
+        ]
+        for c in results
+    ]  # fmt: skip
+    return _table(headers, rows)
+
+
+# --------------------------------------------------------------------------------------------------------------
 # Entry point
 
 
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="python -m mmcontract.bench", description=__doc__.splitlines()[0])
-    parser.add_argument("--part", choices=("server", "suite", "all"), default="all")
+    parser.add_argument("--part", choices=("server", "proxy", "suite", "all"), default="all")
     parser.add_argument("--runs", type=int, default=5, help="short runs per measurement; medians reported")
     parser.add_argument("--duration", type=float, default=3.0, help="seconds per wrk run")
     parser.add_argument("--connections", default="1,8", help="comma-separated connection counts")
@@ -505,7 +592,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         },
     }
     exit_code = 0
-    if args.part in ("server", "all") and not wrk_available():
+    if args.part in ("server", "proxy", "all") and not wrk_available():
         # the suite part still runs; the missing tool is reported and the exit code says the bench is incomplete
         sys.stderr.write(f"mmcontract bench: error: wrk is not installed; install it with: {WRK_INSTALL}\n")
         document["server"] = {"skipped": f"wrk is not installed ({WRK_INSTALL})"}
@@ -516,6 +603,14 @@ def main(argv: Sequence[str] | None = None) -> int:
         results = bench_server(runs=args.runs, duration=args.duration, connections=connections)
         document["server"] = [asdict(r) | {"met": r.met} for r in results]
         print(server_table(results))
+    if args.part in ("proxy", "all") and wrk_available():
+        connections = [int(c) for c in args.connections.split(",") if c.strip()]
+        print(
+            f"proxy: wrk direct vs through mmcontract proxy, {args.runs} runs x {args.duration:g} s, medians"
+        )
+        proxy_results = bench_proxy(runs=args.runs, duration=args.duration, connections=connections)
+        document["proxy"] = [asdict(r) | {"met": r.met} for r in proxy_results]
+        print(proxy_table(proxy_results))
     if args.part in ("suite", "all"):
         profiles = [p.strip() for p in args.profiles.split(",") if p.strip()]
         print(

@@ -213,13 +213,17 @@ class Judgement:
 
 @dataclass
 class Context:
-    """What the judgements know: the contracts, the target's base URL, and every exchange seen so far."""
+    """What the judgements know: the contracts, the target's base URL, and what they need of earlier exchanges."""
 
     page: dict[str, Any]
     client: dict[str, Any]
     base: httpx.URL  # the target's API base, e.g. http://host:8080/api/v2/
     level: Level = "page"
-    history: list[Exchange] = field(default_factory=list)
+    # what the sequence judgements look back at (bounded, so a long-running proxy's memory stays flat)
+    writes: list[Exchange] = field(default_factory=list)
+    roles_listings: dict[str, Exchange] = field(
+        default_factory=dict
+    )  # model id -> last complete GET sharedRoles
     walks: dict[str, list[Exchange]] = field(default_factory=dict)  # expected next URL -> the walk so far
     _schemas: dict[str, Any] = field(default_factory=dict)
 
@@ -246,7 +250,7 @@ class Context:
         refused with a 4xx changed nothing; a 5xx may have)."""
         return [
             e
-            for e in self.history
+            for e in self.writes
             if e.is_write
             and not 400 <= e.status < 500
             and e is not first
@@ -690,7 +694,7 @@ def _last_write(ctx: Context, ex: Exchange, match: Callable[[Exchange], bool]) -
     """The latest successful write matching `match` that ended before `ex` started, unless another write came
     between them (then nothing can be said)."""
     found = None
-    for e in ctx.history:
+    for e in ctx.writes:
         ended_before = e.finished <= ex.started and (found is None or e.finished > found.finished)
         if e.is_write and 200 <= e.status < 300 and ended_before and match(e):
             found = e
@@ -860,14 +864,9 @@ def _no_owner(ctx: Context, ex: Exchange, basis: str) -> Iterator[Finding]:
     if not 200 <= ex.status < 300:
         return
     rm = ex.path_params.get("registeredModelId")
-    listing = None
-    for e in ctx.history:
-        if (
-            e.path_params.get("registeredModelId") == rm
-            and e.finished <= ex.started
-            and _complete_roles(e) is not None
-        ) and (listing is None or e.finished > listing.finished):
-            listing = e
+    listing = ctx.roles_listings.get(str(rm))
+    if listing is not None and listing.finished > ex.started:
+        listing = None
     if listing is None or ctx.writes_between(listing, ex):
         return
     grants = _grants(ex)
@@ -1067,16 +1066,25 @@ JUDGEMENTS: tuple[Judgement, ...] = (
 
 
 def judge(ctx: Context, ex: Exchange) -> list[Finding]:
-    """Route `ex`, add it to the history and run every judgement on it (in the order exchanges end)."""
+    """Route `ex`, run every judgement on it (in the order exchanges end), remember what later ones need."""
     if ex.operation is None:
         ctx.router.route(ex)
-    ctx.history.append(ex)
     if ex.operation is None:
         return []
     found: list[Finding] = []
     for judgement in JUDGEMENTS:
         found += judgement.run(ctx, ex)
+    if ex.is_write:
+        ctx.writes.append(ex)
+        del ctx.writes[:-MAX_REMEMBERED]
+    elif _complete_roles(ex) is not None:
+        ctx.roles_listings[ex.path_params["registeredModelId"]] = ex
+    while len(ctx.walks) > MAX_REMEMBERED:  # pages whose next nobody followed
+        ctx.walks.pop(next(iter(ctx.walks)))
     return found
+
+
+MAX_REMEMBERED = 5000
 
 
 def new_context(base_url: str, level: Level = "page") -> Context:

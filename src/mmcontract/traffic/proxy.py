@@ -1,17 +1,21 @@
 """`mmcontract proxy`: a reverse proxy that forwards every exchange unchanged and judges it in the background.
 
-Engine: the project's own stack, a bare ASGI app on uvicorn (httptools, uvloop) forwarding with an
-`httpx.AsyncClient` (keep-alive pool, streamed request and response bodies). Both are already dependencies and
-already what the reference server runs on; a proxy library (mitmproxy) would add a large dependency and its own
-event loop for the same ~150 lines. No Starlette routing on the hot path: one ASGI callable.
+Engine: the project's own stack, a bare ASGI app on uvicorn (httptools, uvloop), forwarding through a small
+HTTP/1.1 client on asyncio streams and httptools (`traffic.upstream`: keep-alive pool, streamed request and
+response bodies). uvicorn and httptools are already dependencies, what the reference server runs on; a proxy
+library (mitmproxy) would add a large dependency tree and its own event loop and addon API for the same job;
+httpx.AsyncClient was tried first and alone cost ~2 ms per request here (see traffic/upstream.py). No Starlette
+routing on the hot path: one ASGI callable.
 
 What is changed on the way: nothing, except `next`/`previous` links of a JSON answer that point at the
 upstream, which are rewritten to the proxy's address (the address the client used, from its Host header) so
 the client stays on the proxy; Content-Length follows the rewritten body. The exchange is judged as the
 upstream sent it. Hop-by-hop headers are not forwarded (RFC 9110 7.6.1).
 
-Judging runs in a thread fed by a bounded queue: a response is never delayed by it. When the queue is full,
-the exchange is forwarded but not judged, and the run says so (incomplete).
+Judging runs in a separate process fed by a bounded queue: a response is never delayed by it, and judging
+takes neither the proxy's event loop nor its GIL. When the queue is full, the exchange is forwarded but not
+judged, and the run says so (incomplete). That process writes the reports (every --report-every seconds and
+at the end) and its exit code is the proxy's.
 """
 
 from __future__ import annotations
@@ -19,14 +23,14 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import gzip
+import multiprocessing
 import queue
 import re
 import signal
 import sys
-import threading
 import time
 from collections.abc import AsyncIterator, Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -34,6 +38,7 @@ import httpx
 
 from mmcontract.traffic.exchange import Exchange
 from mmcontract.traffic.session import Session
+from mmcontract.traffic.upstream import Pool, UpstreamError
 
 HOP_BY_HOP = frozenset(
     {
@@ -51,21 +56,24 @@ HOP_BY_HOP = frozenset(
 MAX_JUDGED_BODY = 16 * 1024 * 1024  # a larger body is forwarded whole but kept only up to this for judging
 MAX_REWRITTEN_BODY = 8 * 1024 * 1024
 QUEUE_SIZE = 20_000
-_STOP = object()
+_STOP = "mmcontract-stop"
 
 
 @dataclass
 class ProxyState:
     upstream: httpx.URL  # http://host:port/api/v2
-    session: Session
-    har: list[Exchange] | None = None
-    queue: queue.Queue[Any] = field(default_factory=lambda: queue.Queue(QUEUE_SIZE))
+    queue: Any  # a multiprocessing queue to the judging process
+    pool: Pool
     seq: int = 0
-    client: httpx.AsyncClient | None = None
+    dropped: int = 0
 
     @property
     def origin(self) -> str:
-        return f"{self.upstream.scheme}://{self.upstream.netloc.decode()}"
+        return f"{self.upstream.scheme}://{self.netloc}"
+
+    @property
+    def netloc(self) -> str:
+        return self.upstream.netloc.decode()
 
 
 def _link_pattern(origin: str) -> re.Pattern[bytes]:
@@ -89,7 +97,6 @@ class ProxyApp:
         if scope["type"] != "http":
             return
         state = self.state
-        assert state.client is not None
         state.seq += 1
         seq = state.seq
         started = time.time()
@@ -113,33 +120,30 @@ class ProxyApp:
                 if not message.get("more_body"):
                     return
 
-        has_body = any(k.lower() in ("content-length", "transfer-encoding") for k, _ in headers)
-        request = state.client.build_request(
-            method, url, headers=forwarded, content=body_stream() if has_body else None
-        )
+        sized = any(k.lower() == "content-length" for k, _ in headers)
+        chunked = any(k.lower() == "transfer-encoding" for k, _ in headers)
+        body: AsyncIterator[bytes] | bytes | None = body_stream() if sized else None
+        if chunked and not sized:  # sent on with a Content-Length: the upstream need not take chunked bodies
+            body = b"".join([chunk async for chunk in body_stream()])
+        target = raw_path.decode("latin-1") + ("?" + query.decode("latin-1") if query else "")
         try:
-            response = await state.client.send(request, stream=True)
-        except httpx.HTTPError as exc:
-            await _answer(
-                send,
-                502,
-                b'{"message": "mmcontract proxy: the upstream did not answer (%s)"}'
-                % type(exc).__name__.encode(),
-            )
+            response = await state.pool.send(method, target, [("Host", state.netloc), *forwarded], body)
+        except UpstreamError as exc:
+            await _answer(send, 502, b'{"message": "mmcontract proxy: %s"}' % str(exc).encode()[:200])
             return
         try:
-            out_headers = [(k, v) for k, v in response.headers.multi_items() if k.lower() not in HOP_BY_HOP]
-            encoding = (response.headers.get("content-encoding") or "").lower()
+            out_headers = [(k, v) for k, v in response.headers if k.lower() not in HOP_BY_HOP]
+            encoding = (response.header("content-encoding") or "").lower()
             kept = bytearray()
             rewrite = (
                 host is not None
                 and method == "GET"
-                and "json" in (response.headers.get("content-type") or "")
+                and "json" in (response.header("content-type") or "")
                 and encoding in ("", "identity", "gzip")
-                and int(response.headers.get("content-length") or 0) <= MAX_REWRITTEN_BODY
+                and int(response.header("content-length") or 0) <= MAX_REWRITTEN_BODY
             )
             if rewrite:
-                raw = await response.aread()
+                raw = await response.read()
                 plain = gzip.decompress(raw) if encoding == "gzip" and raw else raw
                 kept.extend(plain[:MAX_JUDGED_BODY])
                 if self._pattern.search(plain):
@@ -148,11 +152,11 @@ class ProxyApp:
                     raw = gzip.compress(changed) if encoding == "gzip" else changed
                     out_headers = [(k, v) for k, v in out_headers if k.lower() != "content-length"]
                     out_headers.append(("content-length", str(len(raw))))
-                await send(_start(response.status_code, out_headers))
+                await send(_start(response.status, out_headers))
                 await send({"type": "http.response.body", "body": raw, "more_body": False})
             else:
-                await send(_start(response.status_code, out_headers))
-                async for chunk in response.aiter_raw():
+                await send(_start(response.status, out_headers))
+                async for chunk in response.chunks():
                     if len(kept) < MAX_JUDGED_BODY:
                         kept.extend(chunk)
                     await send({"type": "http.response.body", "body": chunk, "more_body": True})
@@ -163,17 +167,15 @@ class ProxyApp:
                     except (OSError, EOFError):
                         kept = bytearray()
         finally:
-            await response.aclose()
-        judged_headers = tuple(
-            (k, v) for k, v in response.headers.multi_items() if k.lower() != "content-encoding"
-        )
+            response.abandon()
+        judged_headers = tuple((k, v) for k, v in response.headers if k.lower() != "content-encoding")
         exchange = Exchange(
             seq=seq,
             method=method,
             url=url,
             request_headers=tuple(headers),
             request_body=bytes(request_body),
-            status=response.status_code,
+            status=response.status,
             response_headers=judged_headers,
             response_body=bytes(kept),
             started=started,
@@ -182,7 +184,7 @@ class ProxyApp:
         try:
             state.queue.put_nowait(exchange)
         except queue.Full:
-            state.session.dropped += 1
+            state.dropped += 1
 
 
 def _start(status: int, headers: list[tuple[str, str]]) -> dict[str, Any]:
@@ -198,22 +200,6 @@ async def _answer(send: Any, status: int, body: bytes) -> None:
     await send({"type": "http.response.body", "body": body, "more_body": False})
 
 
-def judge_forever(state: ProxyState) -> None:
-    """The judging thread: take exchanges off the queue until the stop marker."""
-    while True:
-        item = state.queue.get()
-        if item is _STOP:
-            return
-        try:
-            state.session.add(item)
-        except Exception as exc:  # a judgement bug must not stop the proxy; the run says it could not judge
-            message = f"an exchange could not be judged: {type(exc).__name__}: {exc}"
-            if message not in state.session.incomplete:
-                state.session.incomplete.append(message)
-        if state.har is not None:
-            state.har.append(item)
-
-
 @dataclass
 class ProxyOptions:
     upstream: str
@@ -225,16 +211,48 @@ class ProxyOptions:
     level: str
 
 
-def write_outputs(state: ProxyState, options: ProxyOptions) -> int:
+def write_outputs(session: Session, har: list[Exchange] | None, options: ProxyOptions) -> int:
     from mmcontract.report import write_reports
     from mmcontract.traffic.har import write_har
 
-    result = state.session.result()
+    result = session.result()
     if options.report_dir is not None:
         write_reports(result, options.report_dir)
-    if options.har is not None and state.har is not None:
-        write_har(options.har, list(state.har))
+    if options.har is not None and har is not None:
+        write_har(options.har, har)
     return result.exit_code
+
+
+def judge_process(exchanges: Any, options: ProxyOptions, target: str) -> None:
+    """The judging process (its own interpreter, so judging never takes the proxy's CPU time or GIL): judge
+    what comes, write the reports every --report-every seconds and at the stop marker, exit with the code."""
+    import signal as signals
+
+    from mmcontract.traffic.session import summary_line
+
+    signals.signal(signals.SIGINT, signals.SIG_IGN)  # the proxy decides when judging ends
+    session = Session(target, level=options.level)  # type: ignore[arg-type]
+    har: list[Exchange] | None = [] if options.har else None
+    every = options.report_every
+    due = time.monotonic() + every if every else None
+    while True:
+        try:
+            item = exchanges.get(timeout=max(0.0, due - time.monotonic()) if due else None)
+        except queue.Empty:
+            item = None
+        if isinstance(item, tuple) and item and item[0] == _STOP:
+            session.dropped = int(item[1])
+            break
+        if isinstance(item, Exchange):
+            session.add(item)
+            if har is not None:
+                har.append(item)
+        if due is not None and time.monotonic() >= due:
+            write_outputs(session, har, options)
+            due = time.monotonic() + (every or 0)
+    code = write_outputs(session, har, options)
+    print(summary_line(session.result()), file=sys.stderr, flush=True)
+    sys.exit(code)
 
 
 def serve(options: ProxyOptions) -> int:
@@ -242,17 +260,20 @@ def serve(options: ProxyOptions) -> int:
     import uvicorn
 
     from mmcontract.errors import TargetUnreachable
-    from mmcontract.traffic.session import summary_line
 
     upstream = httpx.URL(options.upstream.rstrip("/"))
     try:
         httpx.get(str(upstream) + "/version/", timeout=10.0)
     except httpx.HTTPError as exc:
         raise TargetUnreachable(f"the upstream {upstream} does not answer ({type(exc).__name__})") from exc
-    session = Session(str(upstream), level=options.level)  # type: ignore[arg-type]
-    state = ProxyState(upstream, session, har=[] if options.har else None)
-    judge_thread = threading.Thread(target=judge_forever, args=(state,), name="mmcontract-judge", daemon=True)
-    judge_thread.start()
+    context = multiprocessing.get_context("spawn")
+    exchanges = context.Queue(QUEUE_SIZE)
+    judging = context.Process(
+        target=judge_process, args=(exchanges, options, str(upstream)), name="mmcontract-judge", daemon=True
+    )
+    judging.start()
+    port = upstream.port or (443 if upstream.scheme == "https" else 80)
+    state = ProxyState(upstream, exchanges, Pool(upstream.host, port, upstream.scheme == "https"))
     config = uvicorn.Config(
         ProxyApp(state),
         host=options.host,
@@ -270,30 +291,25 @@ def serve(options: ProxyOptions) -> int:
         loop = asyncio.get_running_loop()
         for sig in (signal.SIGINT, signal.SIGTERM):
             loop.add_signal_handler(sig, server.stop)
-        limits = httpx.Limits(max_connections=None, max_keepalive_connections=64, keepalive_expiry=60)
-        async with httpx.AsyncClient(timeout=httpx.Timeout(None, connect=10.0), limits=limits) as client:
-            state.client = client
-            serving = asyncio.create_task(server.serve())
-            while not server.started:
-                if serving.done():
-                    await serving
-                    return
-                await asyncio.sleep(0.02)
-            sock = server.servers[0].sockets[0].getsockname()
-            print(f"mmcontract proxy: listening on http://{sock[0]}:{sock[1]}{upstream.path}", flush=True)
-            periodic = asyncio.create_task(_every(options, state)) if options.report_every else None
-            await serving
-            if periodic:
-                periodic.cancel()
+        serving = asyncio.create_task(server.serve())
+        while not server.started:
+            if serving.done():
+                await serving
+                return
+            await asyncio.sleep(0.02)
+        sock = server.servers[0].sockets[0].getsockname()
+        print(f"mmcontract proxy: listening on http://{sock[0]}:{sock[1]}{upstream.path}", flush=True)
+        await serving
+        state.pool.close()
 
-    asyncio.run(main())
+    try:
+        asyncio.run(main())
+    finally:
+        exchanges.put((_STOP, state.dropped))
+        judging.join()
     if not server.started:
         raise TargetUnreachable(f"the proxy could not listen on {options.host}:{options.port}")
-    state.queue.put(_STOP)
-    judge_thread.join()
-    code = write_outputs(state, options)
-    print(summary_line(state.session.result()), file=sys.stderr, flush=True)
-    return code
+    return judging.exitcode if judging.exitcode in (0, 1) else 2
 
 
 def _server_class() -> type:
@@ -311,10 +327,3 @@ def _server_class() -> type:
             self.should_exit = True
 
     return Server
-
-
-async def _every(options: ProxyOptions, state: ProxyState) -> None:
-    assert options.report_every
-    while True:
-        await asyncio.sleep(options.report_every)
-        await asyncio.to_thread(write_outputs, state, options)
