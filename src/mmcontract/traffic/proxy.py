@@ -24,6 +24,7 @@ import asyncio
 import contextlib
 import gzip
 import multiprocessing
+import os
 import queue
 import re
 import signal
@@ -231,6 +232,8 @@ def judge_process(exchanges: Any, options: ProxyOptions, target: str) -> None:
     from mmcontract.traffic.session import summary_line
 
     signals.signal(signals.SIGINT, signals.SIG_IGN)  # the proxy decides when judging ends
+    with contextlib.suppress(OSError):
+        os.nice(10)  # forwarding first: judging takes the CPU the proxied traffic leaves
     session = Session(target, level=options.level)  # type: ignore[arg-type]
     har: list[Exchange] | None = [] if options.har else None
     every = options.report_every
