@@ -97,11 +97,13 @@ class IdMap:
 
     forward: dict[str, str] = field(default_factory=dict)
     backward: dict[str, str] = field(default_factory=dict)
+    _pattern: re.Pattern[str] | None = field(default=None, repr=False)
 
     def add(self, baseline: str, candidate: str) -> None:
-        if baseline and candidate and baseline != candidate:
+        if baseline and candidate and baseline != candidate and self.forward.get(baseline) != candidate:
             self.forward[baseline] = candidate
             self.backward[candidate] = baseline
+            self._pattern = None
 
     def to_candidate(self, value: str) -> str:
         return self.forward.get(value, value)
@@ -110,8 +112,11 @@ class IdMap:
         """The candidate's text with its ids replaced by the baseline's (longest first)."""
         if not self.backward:
             return text
-        pattern = re.compile("|".join(re.escape(k) for k in sorted(self.backward, key=len, reverse=True)))
-        return pattern.sub(lambda m: self.backward[m.group(0)], text)
+        if self._pattern is None:
+            self._pattern = re.compile(
+                "|".join(re.escape(k) for k in sorted(self.backward, key=len, reverse=True))
+            )
+        return self._pattern.sub(lambda m: self.backward[m.group(0)], text)
 
 
 def send(side: Side, request: Request, ids: IdMap | None, url: str | None = None) -> Answer:
@@ -338,6 +343,7 @@ class Comparer:
             return
         if base.body is None:
             return
+        self.learn_ids(base.body, cand.body)
         cand_body = self.candidate_body(cand)
         volatile = self.volatile(base.body, again.body)
         self.compare_values(ex, keyed(base.body), keyed(cand_body), volatile)
@@ -347,6 +353,19 @@ class Comparer:
             and isinstance(cand_body, dict)
         ):
             self.compare_page(ex, base.body, again.body, cand_body)
+
+    def learn_ids(self, base: Any, cand: Any) -> None:
+        """Ids that differ between the servers, learned from the same answer on both (items matched by name)."""
+        if isinstance(base, dict) and isinstance(cand, dict) and isinstance(base.get("data"), list):
+            pool: dict[str, list[Any]] = {}
+            for item in cand.get("data") or []:
+                pool.setdefault(_label(item), []).append(item)
+            for item in base["data"]:
+                bucket = pool.get(_label(item))
+                if bucket and _label(item):
+                    pair_ids(self.ids, item, bucket.pop(0))
+        elif isinstance(base, dict) and isinstance(cand, dict):
+            pair_ids(self.ids, base, cand)
 
     def volatile(self, first: Any, second: Any) -> set[tuple[str, ...]]:
         a, b = flatten(keyed(first)), flatten(keyed(second))
@@ -456,6 +475,13 @@ class Comparer:
                         info.name,
                         f"{info.name} {new!r} is no date-time (was {old!r})",
                     )
+                elif (
+                    self.ids.forward
+                    and isinstance(old, str)
+                    and isinstance(new, str)
+                    and _without_ids(old) == _without_ids(new)
+                ):
+                    continue  # only the id form differs: response-id-format-changed says so once
                 else:
                     self.report(
                         ex,
@@ -475,7 +501,7 @@ class Comparer:
             )
             return
         if base.body is None:
-            if base.text != cand.text and base.text == again.text:
+            if _without_ids(base.text) != _without_ids(cand.text) and base.text == again.text:
                 self.report(ex, "error-message-changed", "error body", "the error text changed")
             return
         if not isinstance(base.body, dict) or not isinstance(cand.body, dict):
@@ -507,7 +533,9 @@ class Comparer:
                     f"{key} is {json_type(cand_body.get(key))} (was {json_type(base.body[key])})",
                     "notable",
                 )
-            elif base.body[key] != cand_body.get(key):
+            elif base.body[key] != cand_body.get(key) and _without_ids(str(base.body[key])) != _without_ids(
+                str(cand_body.get(key))
+            ):
                 self.report(ex, "error-message-changed", f"error.{key}", f"{key} text changed")
 
     # ---- lists
@@ -700,6 +728,7 @@ class Comparer:
         """A walk along `next`: every page's links, then the items over all pages."""
         for i, (b, c) in enumerate(zip(ex.base_pages, ex.cand_pages, strict=False)):
             g = ex.again_pages[i] if i < len(ex.again_pages) else b
+            self.learn_ids(b.body, c.body)
             if i and all(isinstance(x.body, dict) for x in (b, g, c)):
                 self.compare_links(ex, b.body, g.body, self.candidate_body(c) or {}, b, c)
         complete = all(_walk_complete(p) for p in (ex.base_pages, ex.again_pages, ex.cand_pages))
@@ -714,6 +743,35 @@ _MISSING = object()
 
 def _same(x: Any, y: Any) -> bool:
     return type(x) is type(y) and x == y
+
+
+ID_KEY = re.compile(r"(^id$|Id$|Ids$)")
+ID_TEXT = re.compile(r"\b[0-9a-f]{24}\b|\b[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}\b")
+
+
+def pair_ids(ids: IdMap, a: Any, b: Any, key: str = "") -> None:
+    """Id-valued leaves at the same place of two answers for the same resource."""
+    if isinstance(a, dict) and isinstance(b, dict):
+        for k in a.keys() & b.keys():
+            pair_ids(ids, a[k], b[k], k)
+    elif isinstance(a, list) and isinstance(b, list) and len(a) == len(b):
+        for x, y in zip(a, b, strict=True):
+            pair_ids(ids, x, y, key)
+    elif isinstance(a, str) and isinstance(b, str) and ID_KEY.search(key) and len(a) >= 8:
+        ids.add(a, b)
+
+
+def _label(item: Any) -> str:
+    if not isinstance(item, dict):
+        return ""
+    for key in ("name", "label", "username", "featureName"):
+        if isinstance(item.get(key), str):
+            return f"{key}={item[key]}"
+    return ""
+
+
+def _without_ids(text: str) -> str:
+    return ID_TEXT.sub("<id>", text)
 
 
 def _link(body: Any, name: str) -> str | None:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import contextlib
-import re
 import time
 from dataclasses import dataclass, field
 from typing import Any
@@ -19,6 +18,7 @@ from mmcontract.compare.engine import (
     IdMap,
     Request,
     Side,
+    pair_ids,
     parse_pointer,
     send,
 )
@@ -29,7 +29,7 @@ from mmcontract.target.config import TargetConfig
 from mmcontract.target.discovery import Discovery, discover
 
 MAX_PAGES = 15  # per walk and side
-ID_KEY = re.compile(r"(^id$|Id$|Ids$)")
+PARENTS_PROBED = 40
 
 
 @dataclass
@@ -83,18 +83,7 @@ def _pair_items(ids: IdMap, base: list[dict[str, Any]], cand: list[dict[str, Any
     for item in base:
         bucket = pool.get(str(item.get("name")))
         if bucket:
-            _pair_ids(ids, item, bucket.pop(0))
-
-
-def _pair_ids(ids: IdMap, a: Any, b: Any, key: str = "") -> None:
-    if isinstance(a, dict) and isinstance(b, dict):
-        for k in a.keys() & b.keys():
-            _pair_ids(ids, a[k], b[k], k)
-    elif isinstance(a, list) and isinstance(b, list) and len(a) == len(b):
-        for x, y in zip(a, b, strict=True):
-            _pair_ids(ids, x, y, key)
-    elif isinstance(a, str) and isinstance(b, str) and ID_KEY.search(key) and len(a) >= 8:
-        ids.add(a, b)
+            pair_ids(ids, item, bucket.pop(0))
 
 
 def id_map(base: Discovery, cand: Discovery) -> IdMap:
@@ -180,13 +169,33 @@ def battery(spec: dict[str, Any], found: Discovery, target: TargetConfig, base: 
         params = {p["name"] for p in operation.get("parameters", []) if p.get("in") == "query"}
         if "limit" not in params or (target.operations and f"GET {path}" not in target.operations):
             continue
-        for path_params in plan.params_for(path, found, parents):
+        choices = plan.params_for(path, found, parents)
+        largest = _largest_parent(base, path, found)
+        if largest and largest not in choices:
+            choices = [*choices, largest]
+        for path_params in choices:
             probe_request = Request(f"GET {path}", path, tuple(path_params.items()), (("limit", "100"),))
             first = send(base, probe_request, None)
             items = first.body.get("data") if isinstance(first.body, dict) else None
             out += plan.list_battery(operation, path, path_params, items if isinstance(items, list) else [])
     out += plan.once_battery(found)
     return out
+
+
+def _largest_parent(base: Side, path: str, found: Discovery) -> dict[str, str] | None:
+    """The parent (registered model or package) whose list here is longest: a server's page ceiling or hidden
+    items only show on a long list. Baseline only, limit=1, at most PARENTS_PROBED parents."""
+    if path.count("{") != 1:
+        return None
+    name = path[path.index("{") + 1 : path.index("}")]
+    pool = found.registered_model_ids if name == "registeredModelId" else found.model_package_ids
+    best, best_total = None, -1
+    for parent in pool[:PARENTS_PROBED]:
+        answer = send(base, Request(f"GET {path}", path, ((name, parent),), (("limit", "1"),)), None)
+        total = answer.body.get("totalCount") if isinstance(answer.body, dict) else None
+        if isinstance(total, int) and total > best_total:
+            best, best_total = {name: parent}, total
+    return best
 
 
 def _walk(side: Side, request: Request, ids: IdMap | None) -> list[Answer]:

@@ -117,7 +117,8 @@ def write_junit(result: Any, report_dir: Path, fail_on: str) -> Path:
 
 def _xml_safe(text: str) -> str:
     return "".join(
-        c if c in "\t\n\r" or (ord(c) >= 0x20 and c not in "\ufffe\uffff") else f"\\x{ord(c):02x}" for c in text
+        c if c in "\t\n\r" or (ord(c) >= 0x20 and c not in "\ufffe\uffff") else f"\\x{ord(c):02x}"
+        for c in text
     )
 
 

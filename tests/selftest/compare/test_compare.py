@@ -1,0 +1,193 @@
+"""`mmcontract compare`: the reference server against itself reports nothing; against each legal variant and
+each fault the read-only battery can see, the difference is reported under the rule that names it.
+
+VISIBLE is the table variant/fault -> rule; NOT_VISIBLE says why the others cannot show in a read-only
+comparison. The default run proves the identity (three seeds) and a representative subset; the whole table is
+behind the `exhaustive` marker (`make test-exhaustive`).
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from mmcontract.cli import main
+from mmcontract.compare.rules import RULES
+from mmcontract.compare.run import CompareOptions, CompareResult, compare
+from mmcontract.reference.faults import FAULTS
+from mmcontract.reference.variants import VARIANTS
+from mmcontract.report.compare_writers import build_summary, validate, write_compare_reports
+from mmcontract.target.config import TargetConfig
+from mmcontract.target.embedded import EmbeddedServer, start_embedded
+
+# (kind, name) -> the rule that names the change
+VISIBLE: dict[tuple[str, str], str] = {
+    ("variant", "page-default-20"): "list-default-page-size-changed",
+    ("variant", "page-max-50"): "list-page-size-changed",
+    ("variant", "limit-over-max-rejected"): "list-limit-rejected",
+    ("variant", "limit-over-max-422"): "list-limit-rejected",
+    ("variant", "limit-zero-empty"): "list-page-size-changed",
+    ("variant", "bad-query-422"): "response-status-changed",
+    ("variant", "search-case-sensitive"): "search-case-changed",
+    ("variant", "archived-listed"): "list-items-added",
+    ("variant", "versions-hide-archived"): "list-items-removed",
+    ("variant", "order-newest-first"): "list-default-order-changed",
+    ("variant", "sort-default-desc"): "list-default-sort-direction-changed",
+    ("variant", "links-query-order"): "list-link-query-changed",
+    ("variant", "links-server-address"): "list-link-host-changed",
+    ("variant", "sharing-links-relative"): "list-link-form-changed",
+    ("variant", "error-body-plain"): "error-body-changed",
+    ("variant", "error-body-text"): "error-body-changed",
+    ("variant", "no-trailing-slash-served"): "response-status-class-changed",
+    ("variant", "omit-optional"): "response-property-removed",
+    ("variant", "null-optional-nullable"): "response-property-became-null",
+    ("variant", "extra-properties"): "response-property-added",
+    ("variant", "uuid-ids"): "response-id-format-changed",
+}
+NOT_VISIBLE: dict[tuple[str, str], str] = {
+    ("variant", "unknown-method-404"): "needs an undeclared method (a write probe); compare sends GET only",
+    ("variant", "oversize-body-422"): "needs a request body (writes)",
+    ("variant", "content-type-lenient"): "needs a request body (writes)",
+    ("variant", "create-202-id-only"): "a create's answer (writes)",
+    ("variant", "create-empty-body"): "a create's answer (writes)",
+    ("variant", "patch-200-empty"): "a PATCH's answer (writes)",
+    ("variant", "token-bearer-only"): "both sides are sent the same Bearer token",
+}
+
+# the default run: the identity and this subset (each about 3 s on the reference server)
+SUBSET = (
+    ("variant", "page-default-20"),
+    ("variant", "search-case-sensitive"),
+    ("variant", "sort-default-desc"),
+    ("variant", "error-body-plain"),
+    ("variant", "uuid-ids"),
+    ("fault", "schema-null-not-nullable"),
+)
+
+
+def _target(server: EmbeddedServer, seed: int, host: str = "127.0.0.1") -> TargetConfig:
+    return TargetConfig(
+        server.base_url.replace("127.0.0.1", host), server.token, profile="quick", seed=seed, embedded=True
+    )
+
+
+@pytest.fixture(scope="module")
+def baseline() -> Iterator[EmbeddedServer]:
+    server = start_embedded()
+    yield server
+    server.stop()
+
+
+def _compare(baseline: EmbeddedServer, kind: str, name: str, seed: int = 1) -> CompareResult:
+    host = "localhost" if name == "links-server-address" else "127.0.0.1"
+    other = start_embedded(
+        variants=frozenset({name}) if kind == "variant" else frozenset(),
+        fault=name if kind == "fault" else None,
+    )
+    try:
+        return compare(CompareOptions(_target(baseline, seed, host), _target(other, seed, host)))
+    finally:
+        other.stop()
+
+
+def test_the_table_names_every_variant_and_known_rules() -> None:
+    names = {("variant", v.name) for v in VARIANTS} | {("fault", f.name) for f in FAULTS}
+    table = VISIBLE.keys() | NOT_VISIBLE.keys()
+    assert {k for k in names if k not in table} == set(), "every variant and fault is in the table"
+    assert table <= names
+    assert set(VISIBLE.values()) <= set(RULES)
+
+
+@pytest.mark.parametrize("seed", [1, 2, 3])
+def test_the_reference_server_against_itself_differs_in_nothing(seed: int) -> None:
+    first, second = start_embedded(), start_embedded()
+    try:
+        result = compare(CompareOptions(_target(first, seed), _target(second, seed)))
+    finally:
+        first.stop()
+        second.stop()
+    assert result.requests > 100
+    assert [(d.rule, d.operation, d.field, d.message) for d in result.differences] == []
+
+
+def _check(baseline: EmbeddedServer, kind: str, name: str) -> None:
+    result = _compare(baseline, kind, name)
+    rules = {d.rule for d in result.differences}
+    assert VISIBLE[(kind, name)] in rules, f"{kind} {name}: reported {sorted(rules)}"
+
+
+@pytest.mark.parametrize(("kind", "name"), SUBSET, ids=[n for _, n in SUBSET])
+def test_a_representative_change_is_reported_under_its_rule(
+    baseline: EmbeddedServer, kind: str, name: str
+) -> None:
+    _check(baseline, kind, name)
+
+
+@pytest.mark.exhaustive
+@pytest.mark.parametrize(("kind", "name"), sorted(VISIBLE), ids=[n for _, n in sorted(VISIBLE)])
+def test_every_visible_change_is_reported_under_its_rule(
+    baseline: EmbeddedServer, kind: str, name: str
+) -> None:
+    _check(baseline, kind, name)
+
+
+def test_reports_validate_and_never_hold_the_token(baseline: EmbeddedServer, tmp_path: Path) -> None:
+    result = _compare(baseline, "variant", "page-default-20")
+    written = write_compare_reports(result, tmp_path, "breaking")
+    assert [p.name for p in written] == ["junit.xml", "summary.json", "report.html", "summary.md"]
+    document = json.loads((tmp_path / "summary.json").read_text())
+    validate(document)
+    assert document["exit_code"] == 1 and document["counts"]["breaking"] >= 1
+    assert document["differences"][0]["baseline"]["curl"].startswith("curl -X GET")
+    for path in written:
+        assert baseline.token not in path.read_text()
+    assert "list-default-page-size-changed" in (tmp_path / "report.html").read_text()
+    assert build_summary(result, "none")["exit_code"] == 0
+
+
+def test_ignore_takes_json_pointers(baseline: EmbeddedServer) -> None:
+    other = start_embedded(variants=frozenset({"null-optional-nullable"}))
+    try:
+        result = compare(
+            CompareOptions(
+                _target(baseline, 1), _target(other, 1), ignore=("/data/*/buildStatus", "/buildStatus")
+            )
+        )
+    finally:
+        other.stop()
+    assert not [d for d in result.differences if d.field.endswith(".buildStatus")]
+    assert any(d.rule == "response-property-became-null" for d in result.differences)
+
+
+def test_cli_exit_codes(
+    baseline: EmbeddedServer,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    monkeypatch.setenv("DATAROBOT_API_TOKEN", baseline.token)
+    common = [
+        "compare",
+        "--baseline-endpoint",
+        baseline.base_url,
+        "--report-dir",
+        str(tmp_path),
+        "--profile",
+        "quick",
+    ]
+    assert main([*common, "--endpoint", "http://127.0.0.1:9/api/v2"]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "candidate: cannot reach" in err
+    assert main([*common, "--endpoint", baseline.base_url, "--token", "refused-token-1234"]) == 2
+    err = capsys.readouterr().err
+    assert "refused the token" in err and "refused-token-1234" not in err
+    assert main([*common, "--endpoint", baseline.base_url, "--seed", "1", "--quiet"]) == 0
+    assert "0 difference(s)" in capsys.readouterr().out
+    assert main([*common, "--endpoint", baseline.base_url, "--ignore", "no-slash"]) == 2
+    with pytest.raises(SystemExit) as exit_info:
+        main([*common, "--endpiont", baseline.base_url])
+    assert exit_info.value.code == 2
+    assert "did you mean --endpoint?" in capsys.readouterr().err
