@@ -321,7 +321,12 @@ class Comparer:
             return
         if base.status // 100 != cand.status // 100:
             limit = ex.request.param("limit")
-            if limit is not None and base.status // 100 == 2 and cand.status // 100 == 4:
+            if (
+                ex.request.kind == "limit"
+                and limit is not None
+                and base.status // 100 == 2
+                and cand.status // 100 == 4
+            ):
                 self.report(
                     ex, "list-limit-rejected", "limit", f"limit={limit}: {base.status} -> {cand.status}"
                 )
@@ -674,7 +679,24 @@ class Comparer:
             term = request.param("search")
             gone = [i for i in base if item_key(i) not in c_set]
             came = [i for i in cand_raw if self.ids.normalise(str(item_key(i))) not in b_set]
-            if term and any(_case_only(term, i) for i in gone + came):
+            # a case change: what went all matched only ignoring case and nothing like it stayed (or the
+            # reverse for what came); items lost for another reason (a skipped page) leave such matches behind
+            stayed = [i for i in cand_raw if self.ids.normalise(str(item_key(i))) in b_set]
+            dropped_case = (
+                bool(gone)
+                and all(_case_only(term, i) for i in gone)
+                and not any(_case_only(term, i) for i in stayed)
+                if term
+                else False
+            )
+            added_case = (
+                bool(came)
+                and all(_case_only(term, i) for i in came)
+                and not any(_case_only(term, i) for i in base if item_key(i) in c_set)
+                if term
+                else False
+            )
+            if term and (dropped_case or added_case):
                 self.report(
                     ex,
                     "search-case-changed",

@@ -154,4 +154,14 @@ def once_battery(found: Discovery) -> list[Request]:
                 f"GET {path}", path, (("registeredModelId", others[0]), ("versionId", version)), (), "error"
             )
         )
+    if found.deployment_versions:
+        rm, version = found.deployment_versions[0]
+        other = next((r for r in found.registered_model_ids if r != rm), None)
+        path = "/registeredModels/{registeredModelId}/versions/{versionId}/deployments/"
+        if other:
+            out.append(
+                Request(
+                    f"GET {path}", path, (("registeredModelId", other), ("versionId", version)), (), "error"
+                )
+            )
     return out
