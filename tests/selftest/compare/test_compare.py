@@ -244,3 +244,23 @@ def test_cli_exit_codes(
         main([*common, "--endpiont", baseline.base_url])
     assert exit_info.value.code == 2
     assert "did you mean --endpoint?" in capsys.readouterr().err
+
+
+REPO = Path(__file__).resolve().parents[3]
+
+
+def test_readme_lists_every_rule_and_the_example_flags_parse() -> None:
+    from mmcontract.cli import build_parser
+
+    readme = (REPO / "README.md").read_text()
+    section = readme[readme.index("## Check an upgrade") :]
+    shown = [
+        r for r in RULES if f"`{r}`" in section or f"`-{r.removeprefix('response-property-')}`" in section
+    ]
+    assert sorted(set(RULES) - set(shown)) == []
+    example = (REPO / "examples" / "compare-upgrade.yml").read_text()
+    line = example[example.index("mmcontract compare --") :].split("\n\n")[0].split("\n      - name")[0]
+    words = line.replace("\\\n", " ").replace("\"${{ inputs.fail_on || 'breaking' }}\"", "breaking").split()
+    args = build_parser("compare").parse_args(words[1:])
+    assert args.fail_on == "breaking" and args.report_dir == "reports/compare"
+    assert "secrets.DATAROBOT_API_TOKEN" in example and "--token" not in example
