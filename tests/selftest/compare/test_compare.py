@@ -8,10 +8,13 @@ behind the `exhaustive` marker (`make test-exhaustive`).
 
 from __future__ import annotations
 
+import contextlib
+import itertools
 import json
 from collections.abc import Iterator
 from dataclasses import replace
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -264,3 +267,53 @@ def test_readme_lists_every_rule_and_the_example_flags_parse() -> None:
     args = build_parser("compare").parse_args(words[1:])
     assert args.fail_on == "breaking" and args.report_dir == "reports/compare"
     assert "secrets.DATAROBOT_API_TOKEN" in example and "--token" not in example
+
+
+def _stamped(app: Any) -> Any:
+    """An ASGI wrapper that adds a volatile `requestId` (a new value per request) to every JSON object body."""
+    counter = itertools.count()
+
+    async def wrapped(scope: Any, receive: Any, send: Any) -> None:
+        if scope["type"] != "http":
+            await app(scope, receive, send)
+            return
+        start: dict[str, Any] = {}
+        chunks: list[bytes] = []
+
+        async def capture(message: Any) -> None:
+            if message["type"] == "http.response.start":
+                start.update(message)
+                return
+            chunks.append(message.get("body", b""))
+            if message.get("more_body"):
+                return
+            body = b"".join(chunks)
+            with contextlib.suppress(ValueError):
+                document = json.loads(body)
+                if isinstance(document, dict):
+                    document["requestId"] = f"req-{next(counter)}"
+                    body = json.dumps(document).encode()
+            headers = [(k, v) for k, v in start.get("headers", []) if k.lower() != b"content-length"]
+            headers.append((b"content-length", str(len(body)).encode()))
+            await send({**start, "headers": headers})
+            await send({"type": "http.response.body", "body": body})
+
+        await app(scope, receive, capture)
+
+    return wrapped
+
+
+def test_values_that_change_between_two_baseline_sends_are_noise() -> None:
+    first, second = start_embedded(wrap=_stamped), start_embedded(wrap=_stamped)
+    try:
+        result = compare(
+            CompareOptions(
+                replace(_target(first, 1), operations=ONLY_PACKAGES),
+                replace(_target(second, 1), operations=ONLY_PACKAGES),
+            )
+        )
+    finally:
+        first.stop()
+        second.stop()
+    assert result.volatile_pointers > 0
+    assert result.differences == []
