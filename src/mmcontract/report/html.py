@@ -13,9 +13,9 @@ from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescap
 
 from mmcontract import __version__
 from mmcontract.checks.catalogue import CHECKS
-from mmcontract.report.model import RunResult
+from mmcontract.report.model import RunResult, percent
 from mmcontract.report.redact import redact, redact_all
-from mmcontract.report.view import build_view, counts_line
+from mmcontract.report.view import build_view, counts_line, schema_by_operation, schema_coverage_line
 
 FILENAME = "report.html"
 EXCERPT_LIMIT = 2000
@@ -55,6 +55,16 @@ def render(result: RunResult) -> str:
         version=__version__,
         families_checks=families_checks,
         counts_line=counts_line(view),
+        schema_cells={
+            op: (seen, reachable, percent(seen, reachable))
+            for op, (seen, reachable) in schema_by_operation(result).items()
+        },
+        schema_levels=[
+            line
+            for level in dict.fromkeys(c.level for c in result.schema_coverage)
+            if (line := schema_coverage_line(result, level))
+        ],
+        schema_rows=sorted(result.schema_coverage, key=lambda c: c.level != result.level),
     )
 
 

@@ -70,6 +70,31 @@ class Coverage:
 
 
 @dataclass
+class SchemaCoverage:
+    """Response-schema coverage of one operation's answer at one documented status, at one level (see
+    mmcontract.target.schema_coverage): nodes seen in a validated answer, nodes the target holds nothing to show
+    (`not_present`), and the rest (`not_seen`, the run's gaps), named like
+    `ModelPackageRetrieveResponse.timeseries.forecastDistancesTimeUnit = null`."""
+
+    operation: str
+    status: str
+    level: Level
+    total: int
+    seen: int
+    not_present: list[str] = field(default_factory=list)
+    not_seen: list[str] = field(default_factory=list)
+
+    @property
+    def percent(self) -> float:
+        """seen / (total - not present), in percent (100 when nothing is left to see)."""
+        return percent(self.seen, self.total - len(self.not_present))
+
+
+def percent(seen: int, reachable: int) -> float:
+    return 100.0 if reachable <= 0 else round(100.0 * seen / reachable, 1)
+
+
+@dataclass
 class RunResult:
     target: str  # base URL, never with credentials
     spec_path: str
@@ -93,6 +118,20 @@ class RunResult:
     leftovers: list[str] = field(default_factory=list)
     # Why tests were skipped, grouped: reason -> number of tests ("no writable registered model": 18).
     skipped: dict[str, int] = field(default_factory=dict)
+    # Response-schema coverage per operation and status (the page level; also the client level at --level client)
+    schema_coverage: list[SchemaCoverage] = field(default_factory=list)
+    min_schema_coverage: float | None = (
+        None  # --min-schema-coverage PERCENT (a shortfall makes the run incomplete)
+    )
+
+    def schema_totals(self, level: Level | None = None) -> tuple[int, int, int]:
+        """(seen, total, not present) over every operation at `level` (default: the requested level)."""
+        rows = [c for c in self.schema_coverage if c.level == (level or self.level)]
+        return (
+            sum(c.seen for c in rows),
+            sum(c.total for c in rows),
+            sum(len(c.not_present) for c in rows),
+        )
 
     def failures_at(self, level: Level) -> list[Failure]:
         """Failures that break `level`: a page failure breaks both levels (the client level is the page plus
