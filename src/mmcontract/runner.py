@@ -252,7 +252,7 @@ def _write_could_not_run(options: RunOptions, seed: int, started: str, reason: s
         allow_writes=options.allow_writes,
         errors=[reason],
         level=getattr(options, "level", "page"),
-        require_complete=options.require_complete or options.min_schema_coverage is not None,
+        require_complete=options.require_complete,
     )
     try:
         return write_reports(result, Path(options.report_dir or DEFAULT_REPORT_DIR))
@@ -322,7 +322,7 @@ def _run(options: RunOptions, seed: int) -> RunResult:
             result, tally = build_result(
                 Path(tmp), target, started_at=started, finished_at=now_iso(), errors=errors
             )
-            result.require_complete = options.require_complete or options.min_schema_coverage is not None
+            result.require_complete = options.require_complete
             result.level = getattr(options, "level", result.level)
     finally:
         if embedded is not None:

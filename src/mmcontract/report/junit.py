@@ -104,7 +104,7 @@ def _run_suite(result: RunResult, view: ReportView) -> TestSuite:
     case = TestCase(name="completeness", classname="mmcontract")
     if result.incomplete:
         message = f"incomplete: {'; '.join(result.incomplete)}"
-        if result.require_complete:
+        if result.incomplete_fails:
             failed = JUnitFailure(message=message, type_="incomplete")
             failed.text = "\n".join(result.incomplete)
             case.result = [failed]

@@ -53,7 +53,7 @@ def render(result: RunResult) -> str:
     if result.errors:
         lines += ["**Could not run:**", *(f"- {_cell(e, 300)}" for e in result.errors), ""]
     if result.incomplete:
-        gate = "fails the run (--require-complete)" if result.require_complete else "does not fail the run"
+        gate = f"fails the run ({result.gate})" if result.incomplete_fails else "does not fail the run"
         lines += [f"**Incomplete**: {gate}.", *(f"- {_cell(r, 300)}" for r in result.incomplete), ""]
     lines += [
         f"Target `{result.target}` · profile `{result.profile}` · seed `{result.seed}` · "

@@ -18,6 +18,8 @@ VerdictStatus = Literal["passed", "failed", "skipped", "not-run"]
 Level = Literal["page", "client"]
 LEVELS: tuple[Level, ...] = ("page", "client")
 Outcome = Literal["conformant", "violations", "incomplete", "could-not-run"]
+# The incomplete reason of a response-schema coverage below --min-schema-coverage (it fails the run by itself)
+SCHEMA_SHORTFALL = "response-schema coverage "
 
 # Values in a message that vary from run to run (generated ids, offsets, counts), blanked in the signature so that
 # a baseline entry matches the same problem found with other data: long hex ids, then free-standing numbers.
@@ -112,7 +114,7 @@ class RunResult:
     level: Level = "page"  # the level the run was asked to judge at (its exit code follows it)
     # Why the run could not look at what its profile promises (e.g. "3 operations never reached a 2xx: ...").
     incomplete: list[str] = field(default_factory=list)
-    require_complete: bool = False  # --require-complete / --min-schema-coverage: incomplete exits 1
+    require_complete: bool = False  # --require-complete: incomplete exits 1
     # Resources the run created and could not clean up (archive/delete failed or was interrupted), one line each
     # ("registered model 65f0... (mmcontract-1a2b-...): DELETE answered 500"): every report lists them.
     leftovers: list[str] = field(default_factory=list)
@@ -154,8 +156,19 @@ class RunResult:
     @property
     def exit_code(self) -> int:
         return {"could-not-run": 2, "violations": 1, "conformant": 0}.get(
-            self.outcome, 1 if self.require_complete else 0
+            self.outcome, 1 if self.incomplete_fails else 0
         )
+
+    @property
+    def incomplete_fails(self) -> bool:
+        """An incomplete run exits 1: with --require-complete, or when the response-schema coverage is below
+        --min-schema-coverage (that reason alone; other reasons need --require-complete)."""
+        return self.require_complete or any(r.startswith(SCHEMA_SHORTFALL) for r in self.incomplete)
+
+    @property
+    def gate(self) -> str:
+        """The option that makes this incomplete run fail."""
+        return "--require-complete" if self.require_complete else "--min-schema-coverage"
 
     def to_dict(self) -> dict[str, Any]:
         data = asdict(self)

@@ -181,7 +181,7 @@ class ReportView:
             return f"result: {n} violation{'s' * (n != 1)} of {level} (exit {r.exit_code})"
         if r.outcome == "incomplete":
             n = len(r.incomplete)
-            gate = "--require-complete" if r.require_complete else "pass --require-complete to fail on it"
+            gate = r.gate if r.incomplete_fails else "pass --require-complete to fail on it"
             return f"result: incomplete, {n} reason{'s' * (n != 1)} (exit {r.exit_code}; {gate})"
         return f"result: {word} to {level} (exit {r.exit_code})"
 

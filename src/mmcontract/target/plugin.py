@@ -37,7 +37,7 @@ import pytest
 
 from mmcontract.checks.catalogue import found_by_schemathesis_tests
 from mmcontract.errors import MMContractError
-from mmcontract.report.model import LEVELS
+from mmcontract.report.model import LEVELS, SCHEMA_SHORTFALL
 from mmcontract.st.records import failures_from_exception
 from mmcontract.target import litter
 from mmcontract.target.config import (
@@ -765,7 +765,7 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
         if report_dir:
             write_reports_guarded(result, Path(report_dir))
         state.schema_line = schema_coverage_line(result)
-        state.shortfall = [r for r in result.incomplete if "--min-schema-coverage" in r]
+        state.shortfall = [r for r in result.incomplete if r.startswith(SCHEMA_SHORTFALL)]
         if state.shortfall and session.exitstatus == 0:
             session.exitstatus = 1  # the floor is a gate: a shortfall fails the pytest run too
 

@@ -17,7 +17,16 @@ from pathlib import Path
 from typing import Any
 
 from mmcontract.checks.catalogue import FAMILIES_OF_SCHEMATHESIS_TEST, family_of, level_of, title_of
-from mmcontract.report.model import LEVELS, Coverage, Failure, RunResult, SchemaCoverage, Verdict, percent
+from mmcontract.report.model import (
+    LEVELS,
+    SCHEMA_SHORTFALL,
+    Coverage,
+    Failure,
+    RunResult,
+    SchemaCoverage,
+    Verdict,
+    percent,
+)
 from mmcontract.target.config import TargetConfig
 from mmcontract.target.operations import operations
 from mmcontract.target.reproduce import strip_secret
@@ -107,7 +116,7 @@ def _schema_shortfall(sight: RunSight) -> list[str]:
         return []
     gaps = [f"{c.operation} {c.status}: {node}" for c in rows for node in c.not_seen]
     return [
-        f"response-schema coverage {reached:g}% is below --min-schema-coverage {floor:g}%: "
+        f"{SCHEMA_SHORTFALL}{reached:g}% is below --min-schema-coverage {floor:g}%: "
         f"{len(gaps)} node{'s' * (len(gaps) != 1)} not seen: {_named(gaps)}"
     ]
 
@@ -325,7 +334,6 @@ def build_result(
         leftovers=leftovers,
         schema_coverage=schema_rows,
         min_schema_coverage=target.min_schema_coverage,
-        require_complete=target.min_schema_coverage is not None,
     )
     return result, tally
 

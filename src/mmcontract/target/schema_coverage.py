@@ -322,11 +322,14 @@ class Merged:
     keys: dict[str, set[str]] = field(default_factory=dict)
     observed: dict[str, set[str]] = field(default_factory=dict)
     pages: dict[str, list[list[Any]]] = field(default_factory=lambda: defaultdict(list))
+    created: set[str] = field(default_factory=set)  # ids of what the run created (never a parent to walk)
 
 
 def merge(records: list[dict[str, Any]]) -> Merged:
     merged = Merged()
     for record in records:
+        if record.get("kind") == "created" and isinstance(record.get("id"), str):
+            merged.created.add(record["id"])
         if record.get("kind") != RECORD_KIND:
             continue
         for level, data in (record.get("levels") or {}).items():
@@ -368,9 +371,9 @@ def complete_schemas(level: Level, merged: Merged) -> set[str]:
 
     A list is walked completely when unfiltered pages (no query parameter but limit, offset and sorting) of one
     order cover it from offset 0 to a page whose `next` is null. A top-level list walked completely holds every
-    item of its schema; a sub-list (a registered model's versions, a package's logs) does when its parent list
-    was walked completely and so was the sub-list of every parent it holds. A list of two parents (a version's
-    deployments) never counts.
+    item of its schema; a sub-list (a registered model's deployments, a package's logs) does when its parent list
+    was walked completely and so was the sub-list of every parent it holds (but those the run created itself).
+    A list under two parents (a version's deployments) never counts.
     """
     walks: dict[str, dict[tuple[tuple[str, str], ...], list[str]]] = defaultdict(dict)
     grouped: dict[tuple[str, str], list[list[Any]]] = defaultdict(list)
@@ -405,7 +408,7 @@ def complete_schemas(level: Level, merged: Merged) -> set[str]:
             parent_op = PARENT_LISTS[template_params[0]]
             parents = walks.get(parent_op, {}).get(())
             walked_here = {dict(k).get(template_params[0]) for k in walks.get(op, {})}
-            done = parents is not None and set(parents) <= walked_here
+            done = parents is not None and set(parents) - merged.created <= walked_here
         if done:
             first_item = next(
                 (
