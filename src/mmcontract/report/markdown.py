@@ -16,7 +16,6 @@ from mmcontract.report.view import (
     client_call,
     counts_line,
     schema_coverage_line,
-    schema_rows,
     skip_lines,
     stale_line,
 )
@@ -121,7 +120,7 @@ def _schema_section(result: RunResult) -> list[str]:
     if not lines:
         return []
     lines = ["", "### Response-schema coverage", "", *lines]
-    rows = [c for c in schema_rows(result) if c.not_seen or c.not_present]
+    rows = [c for c in result.schema_coverage if c.not_seen or c.not_present]
     if rows:
         lines += [
             "",
@@ -132,7 +131,7 @@ def _schema_section(result: RunResult) -> list[str]:
             first = ", ".join(f"`{n}`" for n in c.not_seen[:MAX_NODES])
             more = f" …and {len(c.not_seen) - MAX_NODES} more" if len(c.not_seen) > MAX_NODES else ""
             lines.append(
-                f"| `{_cell(c.operation)}` | {c.status} | {c.seen}/{c.total - len(c.not_present)} ({c.percent:g}%) "
+                f"| `{_cell(c.operation)}`{' (client level)' if c.level == 'client' else ''} | {c.status} | {c.seen}/{c.total - len(c.not_present)} ({c.percent:g}%) "
                 f"| {len(c.not_present)} | {_cell(first, 400)}{more} |"
             )
     return lines

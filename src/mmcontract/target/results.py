@@ -348,6 +348,10 @@ def schema_coverage_of(records: list[dict[str, Any]], target: TargetConfig) -> l
     rows = [row for level in levels for row in schema_coverage.coverage_of(level, merged)]
     if target.operations:
         rows = [row for row in rows if row.operation in target.operations]
+    if target.checks:  # a selection of checks promises only the answers it saw
+        rows = [row for row in rows if row.seen]
+    if not target.allow_writes:  # a read-only run promises no write's answer
+        rows = [row for row in rows if row.seen or row.operation.split(" ", 1)[0] == "GET"]
     return rows
 
 

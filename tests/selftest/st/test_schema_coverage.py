@@ -206,3 +206,40 @@ def test_the_shipped_contracts() -> None:
     schema, root = client_targets[(version, "200")]
     nodes = sc.nodes_of(sc._spec("client"), version, "200", schema, root)
     assert {f"{root}.registeredModelId", f"{root}.timeseries.forecastDistancesTimeUnit = null"} <= set(nodes)
+
+
+def test_every_writer_shows_it(tmp_path: Any) -> None:
+    from mmcontract.report import write_reports
+    from mmcontract.report.summary_json import build_summary, validate
+
+    rows = [
+        SchemaCoverage(
+            "GET /x/", "200", "page", total=4, seen=2, not_present=["X.a = null"], not_seen=["X.b"]
+        ),
+        SchemaCoverage("GET /x/", "200", "client", total=5, seen=5),
+    ]
+    when = "2026-11-30T03:00:00Z"
+    result = RunResult(
+        "http://t/api/v2", "s", "h", 1, "quick", when, when, level="client", schema_coverage=rows
+    )
+    result.min_schema_coverage = 90.0
+    result.incomplete = [
+        "response-schema coverage 66.7% is below --min-schema-coverage 90%: 1 node not seen: X"
+    ]
+    assert result.exit_code == 1 and result.outcome == "incomplete"  # the floor fails the run on its own
+    document = build_summary(result)
+    validate(document)
+    assert document["schema_coverage"]["levels"]["page"] == {
+        "seen": 2,
+        "total": 4,
+        "not_present": 1,
+        "percent": 66.7,
+    }
+    write_reports(result, tmp_path)
+    md = (tmp_path / "summary.md").read_text()
+    assert "response schema: 2/3 nodes seen (66.7%); 1 not present on the target" in md and "`X.b`" in md
+    assert "response schema (client level): 5/5 nodes seen (100%)" in md
+    html = (tmp_path / "report.html").read_text()
+    assert "X.b" in html and "X.a = null" in html and "fails the run (--min-schema-coverage)" in html
+    junit = (tmp_path / "junit.xml").read_text()
+    assert 'name="schema_coverage.client"' in junit and 'name="schema_coverage.page"' in junit
