@@ -48,6 +48,10 @@ def render(result: RunResult) -> str:
     result = redact_all(result)
     view = build_view(result)
     families_checks = {fam: [c for c in CHECKS.values() if c.family == fam] for fam in view.families}
+    first_status: dict[str, str] = {}  # the column links to the operation's first answer at the run's level
+    for row in result.schema_coverage:
+        if row.level == result.level:
+            first_status.setdefault(row.operation, row.status)
     template = _environment().get_template("report.html.j2")
     return template.render(
         view=view,
@@ -56,7 +60,7 @@ def render(result: RunResult) -> str:
         families_checks=families_checks,
         counts_line=counts_line(view),
         schema_cells={
-            op: (seen, reachable, percent(seen, reachable))
+            op: (seen, reachable, percent(seen, reachable), first_status.get(op, ""))
             for op, (seen, reachable) in schema_by_operation(result).items()
         },
         schema_levels=[

@@ -62,6 +62,40 @@ def test_a_clean_run_reports_its_coverage_everywhere(
     assert 'name="schema_coverage.page"' in (report_dir / "junit.xml").read_text()
 
 
+def test_not_present_is_never_something_the_seed_holds(
+    clean: tuple[subprocess.CompletedProcess[str], Path],
+) -> None:
+    """Honesty: walk every registered model the reference server's seed holds (a fresh server, same seed); no
+    node the run called "not present on the target" is shown by any of them."""
+    import httpx
+
+    from mmcontract.target import schema_coverage as sc
+
+    server = start_embedded()
+    observer = sc.Observer(("page",))
+    try:
+        with httpx.Client(headers={"Authorization": f"Bearer {server.token}"}) as client:
+            url = f"{server.base_url}/registeredModels/?offset=0&limit=100"
+            listed = client.get(url)
+            observer.observe("GET", url, listed.status_code, listed.json())
+            for item in listed.json()["data"]:
+                one = client.get(f"{server.base_url}/registeredModels/{item['id']}/")
+                observer.observe("GET", str(one.url), one.status_code, one.json())
+    finally:
+        server.stop()
+    held = observer.keys["page"]
+    spec = sc._spec("page")
+    doc = json.loads((clean[1] / "summary.json").read_text())
+    claimed = [
+        (row["operation"], node)
+        for row in doc["schema_coverage"]["operations"]
+        for node in row["not_present"]
+    ]
+    assert claimed  # the run did walk the list: it says what the seed lacks (e.g. a null description)
+    wrong = [(op, node) for op, node in claimed if sc.nodes_of(spec, op, "200")[node].key in held]
+    assert wrong == []
+
+
 def test_a_server_that_hides_optional_properties_lowers_it_and_the_floor_fails_the_run(
     clean: tuple[subprocess.CompletedProcess[str], Path], tmp_path: Path
 ) -> None:
