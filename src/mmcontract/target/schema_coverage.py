@@ -37,6 +37,9 @@ RECORD_KIND = "schema-coverage"
 UNFILTERED_PARAMS = frozenset(
     {"limit", "offset", "sortKey", "sortBy", "orderBy", "sortOrder", "sortDirection"}
 )
+# Parameters that widen a list beyond its default (the default features list leaves out non-prediction features):
+# a walk of an operation that documents one counts only when it was sent as true
+WIDENING_PARAMS = frozenset({"includeNonPredictionFeatures"})
 # A sub-list's parent list (path parameter -> the list of those ids): every parent listed, every sub-list walked
 PARENT_LISTS = {"modelPackageId": "GET /modelPackages/", "registeredModelId": "GET /registeredModels/"}
 MAX_ITEMS_PER_PAGE = 2000  # a page larger than this is not walked for completeness (ids kept small)
@@ -285,7 +288,10 @@ class Observer:
             return
         parts = urlsplit(url)
         query = parse_qsl(parts.query, keep_blank_values=True)
-        if any(name not in UNFILTERED_PARAMS for name, _ in query):
+        if any(
+            name not in UNFILTERED_PARAMS and not (name in WIDENING_PARAMS and value.lower() == "true")
+            for name, value in query
+        ):
             return  # a filtered page says nothing of the items it leaves out
         params = dict(query)
         try:
@@ -366,11 +372,19 @@ def _path_params(op: str, path: str) -> dict[str, str] | None:
     return dict(zip(names, match.groups(), strict=True)) if match else None
 
 
+def _widening(level: Level, op: str) -> list[str]:
+    """The widening parameters `op` documents (WIDENING_PARAMS)."""
+    method, path = op.split(" ", 1)
+    definition = (_spec(level).get("paths", {}).get(path) or {}).get(method.lower()) or {}
+    names = {p.get("name") for p in definition.get("parameters") or [] if isinstance(p, dict)}
+    return sorted(WIDENING_PARAMS & names)
+
+
 def complete_schemas(level: Level, merged: Merged) -> set[str]:
     """Names of the item schemas whose every instance on the target the suite saw.
 
-    A list is walked completely when unfiltered pages (no query parameter but limit, offset and sorting) of one
-    order cover it from offset 0 to a page whose `next` is null. A top-level list walked completely holds every
+    A list is walked completely when unfiltered pages (no query parameter but limit, offset and sorting; and a
+    parameter that widens the list, such as includeNonPredictionFeatures, sent as true) of one order cover it from offset 0 to a page whose `next` is null. A top-level list walked completely holds every
     item of its schema; a sub-list (a registered model's deployments, a package's logs) does when its parent list
     was walked completely and so was the sub-list of every parent it holds (but those the run created itself).
     A list under two parents (a version's deployments) never counts.
@@ -385,8 +399,10 @@ def complete_schemas(level: Level, merged: Merged) -> set[str]:
         if params is None:
             continue
         by_order: dict[str, list[list[Any]]] = defaultdict(list)
+        widening = _widening(level, op)
         for *page, order in pages:
-            by_order[order].append(page)
+            if all(f"{name}=" in order for name in widening):  # sent (as true: see Observer._page)
+                by_order[order].append(page)
         for order_pages in by_order.values():
             ids = _walked(order_pages)
             if ids is not None:

@@ -243,3 +243,26 @@ def test_every_writer_shows_it(tmp_path: Any) -> None:
     assert "X.b" in html and "X.a = null" in html and "fails the run (--min-schema-coverage)" in html
     junit = (tmp_path / "junit.xml").read_text()
     assert 'name="schema_coverage.client"' in junit and 'name="schema_coverage.page"' in junit
+
+
+def test_sub_lists_are_complete_when_every_parent_was_walked_and_widening_was_asked_for() -> None:
+    """On the shipped contract: a package's logs are all seen once the package list and each package's logs were
+    walked; its features only when asked with includeNonPredictionFeatures=true (the default leaves some out)."""
+    base = "http://h/api/v2/modelPackages/"
+    observer = sc.Observer(("page",))
+    observer.observe(
+        "GET", base + "?offset=0&limit=100", 200, {"data": [{"id": "p1"}, {"id": "p2"}], "next": None}
+    )
+    for package in ("p1", "p2"):
+        observer.observe("GET", f"{base}{package}/modelLogs/?limit=100", 200, {"data": [], "next": None})
+        observer.observe("GET", f"{base}{package}/features/?limit=100", 200, {"data": [], "next": None})
+    observer.observe(
+        "GET", f"{base}p1/features/?includeNonPredictionFeatures=true", 200, {"data": [], "next": None}
+    )
+    complete = sc.complete_schemas("page", sc.merge([observer.record() or {}]))
+    assert {"ModelPackageRetrieveResponse", "ModelPackageModelLogsEntry"} <= complete
+    assert "Feature" not in complete  # p2's features were only listed without the widening parameter
+    observer.observe(
+        "GET", f"{base}p2/features/?includeNonPredictionFeatures=True", 200, {"data": [], "next": None}
+    )
+    assert "Feature" in sc.complete_schemas("page", sc.merge([observer.record() or {}]))
