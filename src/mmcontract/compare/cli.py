@@ -9,13 +9,14 @@ Tokens: --baseline-token or MMCONTRACT_BASELINE_TOKEN (falling back to DATAROBOT
 from __future__ import annotations
 
 import argparse
+import contextlib
 import os
 import random
 import sys
 from pathlib import Path
 
 from mmcontract.compare.rules import LEVELS, RULES, at_least
-from mmcontract.errors import EXIT_OK, EXIT_VIOLATIONS, UsageError
+from mmcontract.errors import EXIT_OK, EXIT_VIOLATIONS, MMContractError, UsageError
 from mmcontract.target.config import (
     DEFAULT_REQUEST_TIMEOUT,
     ENV_ENDPOINT,
@@ -93,7 +94,7 @@ def _target(
 
 
 def execute(args: argparse.Namespace) -> int:
-    from mmcontract.compare.run import CompareOptions, compare
+    from mmcontract.compare.run import CompareOptions, CompareResult, compare
     from mmcontract.report.compare_writers import write_compare_reports
 
     seed = args.seed if args.seed is not None else random.randrange(1, 2**31)
@@ -120,7 +121,14 @@ def execute(args: argparse.Namespace) -> int:
             f"mmcontract compare: {baseline.base_url} -> {candidate.base_url}, profile {args.profile}, seed {seed}, "
             "read-only"
         )
-    result = compare(CompareOptions(baseline, candidate, tuple(args.ignore)))
+    try:
+        result = compare(CompareOptions(baseline, candidate, tuple(args.ignore)))
+    except MMContractError as exc:
+        # could not run: the reports say so and why (replacing the previous comparison's), then one line, exit 2
+        failed = CompareResult(baseline.base_url, candidate.base_url, args.profile, seed, error=str(exc))
+        with contextlib.suppress(OSError):
+            write_compare_reports(failed, Path(args.report_dir), args.fail_on)
+        raise
     written = write_compare_reports(result, Path(args.report_dir), args.fail_on)
     failing = [
         d

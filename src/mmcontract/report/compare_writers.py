@@ -39,9 +39,10 @@ def build_summary(result: Any, fail_on: str) -> dict[str, Any]:
         "profile": result.profile,
         "seed": result.seed,
         "fail_on": fail_on,
-        "outcome": "differences" if result.differences else "same",
-        "exit_code": 1 if failing(result, fail_on) else 0,
+        "outcome": "could-not-run" if result.error else ("differences" if result.differences else "same"),
+        "exit_code": 2 if result.error else (1 if failing(result, fail_on) else 0),
         "duration_s": result.duration_s,
+        **({"reason": result.error} if result.error else {}),
         "counts": counts,
         "requests": result.requests,
         "sent": {"baseline": result.sent_baseline, "candidate": result.sent_candidate},
@@ -108,6 +109,11 @@ def write_junit(result: Any, report_dir: Path, fail_on: str) -> Path:
         if op not in seen_ops:
             ET.SubElement(suite, "testcase", classname=op, name="same behaviour")
             cases += 1
+    if result.error:
+        case = ET.SubElement(suite, "testcase", classname="mmcontract compare", name="could not run")
+        ET.SubElement(case, "error", message=_xml_safe(redact(result.error)))
+        suite.set("errors", "1")
+        cases += 1
     suite.set("tests", str(cases))
     suite.set("failures", str(failures))
     path = report_dir / "junit.xml"
@@ -130,6 +136,8 @@ def render_markdown(result: Any, fail_on: str) -> str:
     summary = build_summary(result, fail_on)
     counts = summary["counts"]
     icon = "❌" if counts["breaking"] else ("⚠️" if result.differences else "✅")
+    if result.error:
+        return redact(f"### ⛔ Behaviour comparison could not run\n\n{_md(result.error)}\n")
     lines = [
         f"### {icon} Behaviour changes: {len(result.differences)} ({counts['breaking']} breaking, "
         f"{counts['notable']} notable, {counts['info']} info)",

@@ -237,6 +237,11 @@ def test_cli_exit_codes(
     assert main([*common, "--endpoint", "http://127.0.0.1:9/api/v2"]) == 2
     err = capsys.readouterr().err
     assert err.count("\n") == 1 and "candidate: cannot reach" in err
+    document = json.loads((tmp_path / "summary.json").read_text())
+    validate(document)
+    assert document["outcome"] == "could-not-run" and "cannot reach" in document["reason"]
+    assert "could not run" in (tmp_path / "summary.md").read_text()
+    assert "Could not run" in (tmp_path / "report.html").read_text()
     assert main([*common, "--endpoint", baseline.base_url, "--token", "refused-token-1234"]) == 2
     err = capsys.readouterr().err
     assert "refused the token" in err and "refused-token-1234" not in err
