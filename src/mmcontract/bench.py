@@ -11,7 +11,9 @@ alternating; reported: added p50 latency (goal <= 1 ms) and throughput ratio (go
 connections. Reported, not asserted.
 
 Suite part: wall time of `mmcontract run` per profile against the embedded server, and the suite's test cases
-per second next to plain `schemathesis run` on the same spec with the same example budget (goal >= 0.8).
+per second next to plain `schemathesis run` on the same spec with the same example budget (goal >= 0.8); and
+`mmcontract compare` of two reference servers at the same profile and seed, as a ratio of that run's wall time
+(goal <= 2.2; reported, not asserted).
 
 `served()` is also what the socket self-tests use to run a real `mmcontract serve` process.
 """
@@ -45,6 +47,7 @@ CONTROL_PATH = f"{API_BASE}/_bench/constant"
 WRK_INSTALL = "apt-get update && apt-get install -y wrk"
 GOALS = {"get": 0.5, "list": 0.25}
 SUITE_RATE_GOAL = 0.8
+COMPARE_RATIO_GOAL = 2.2  # mmcontract compare at most this many times one run of the same profile
 REPO_ROOT = Path(__file__).resolve().parents[2]
 PROFILE_GOALS_S = {"quick": 60.0, "default": 300.0}
 
@@ -355,6 +358,9 @@ class ProfileRun:
     plain_wall_s: float | None = None
     plain_cases_per_s: float | None = None
     rate_ratio: float | None = None
+    compare_wall_s: float | None = None  # `mmcontract compare` of two reference servers, same profile, seed
+    compare_ratio: float | None = None  # compare wall / run wall (goal <= COMPARE_RATIO_GOAL; reported only)
+    schema_coverage: str | None = None  # response-schema nodes seen, reported (no goal asserted)
 
     @property
     def met(self) -> bool | None:
@@ -412,6 +418,23 @@ def run_profile(profile: str, *, seed: int, workdir: Path) -> tuple[float, int, 
     return wall, result.returncode, json.loads(summary_path.read_text())
 
 
+def run_compare(profile: str, *, seed: int, workdir: Path) -> float:
+    """Wall time of `mmcontract compare --profile P` between two `mmcontract serve` processes (started before
+    the clock starts: `run` starts its own embedded server, which costs well under a second)."""
+    token = f"bench-{secrets.token_hex(8)}"
+    with served(token=token) as first, served(token=token) as second:
+        command = [sys.executable, "-m", "mmcontract", "compare", "--baseline-endpoint", first.endpoint]
+        command += ["--endpoint", second.endpoint, "--profile", profile, "--seed", str(seed), "--quiet"]
+        command += ["--report-dir", str(workdir / f"compare-{profile}")]
+        env = {**os.environ, "DATAROBOT_API_TOKEN": token}
+        started = time.monotonic()
+        result = subprocess.run(command, capture_output=True, text=True, env=env, check=False, timeout=3600)
+        wall = time.monotonic() - started
+    if result.returncode not in (0, 1):
+        raise RuntimeError(f"mmcontract compare --profile {profile} failed: {result.stderr[-500:]}")
+    return wall
+
+
 def bench_suite(*, profiles: Sequence[str], seed: int, runs: int, log: bool = True) -> list[ProfileRun]:
     """Each profile `runs` times, alternating with plain Schemathesis at the same budget; medians."""
     say = print if log else (lambda *a, **k: None)
@@ -421,12 +444,16 @@ def bench_suite(*, profiles: Sequence[str], seed: int, runs: int, log: bool = Tr
         for profile in profiles:
             max_examples = _profile_max_examples(profile)
             suite: list[tuple[float, int, int]] = []  # wall, exit code, cases
+            schema_figures: list[str] = []
             plain: list[tuple[float, int]] = []  # wall, cases
+            compared: list[float] = []
             for _ in range(runs):
+                compared.append(run_compare(profile, seed=seed, workdir=workdir))
                 wall, code, summary = run_profile(profile, seed=seed, workdir=workdir)
                 totals = summary["totals"]
                 assert isinstance(totals, dict)
                 suite.append((wall, code, int(totals["cases_sent"])))
+                schema_figures.append(schema_figure(summary))
                 if max_examples is not None:
                     plain_cases, plain_wall = plain_schemathesis(
                         max_examples=max_examples, seed=seed, workdir=workdir
@@ -441,15 +468,32 @@ def bench_suite(*, profiles: Sequence[str], seed: int, runs: int, log: bool = Tr
                 goal_s=PROFILE_GOALS_S.get(profile),
                 max_examples=max_examples,
                 runs=runs,
+                schema_coverage=schema_figures[-1] if schema_figures else None,
             )
+            run.compare_wall_s = round(statistics.median(compared), 1)
+            run.compare_ratio = round(run.compare_wall_s / run.wall_s, 2) if run.wall_s else None
             if plain:
                 run.plain_cases = int(statistics.median(c for _, c in plain))
                 run.plain_wall_s = round(statistics.median(w for w, _ in plain), 1)
                 run.plain_cases_per_s = round(statistics.median(c / w for w, c in plain), 1)
                 run.rate_ratio = round(run.cases_per_s / run.plain_cases_per_s, 3)
-            say(f"  profile {profile}: wall {run.wall_s} s, ratio {run.rate_ratio}")
+            say(
+                f"  profile {profile}: wall {run.wall_s} s, ratio {run.rate_ratio}; compare {run.compare_wall_s} s"
+                f" = {run.compare_ratio}x run"
+            )
             results.append(run)
     return results
+
+
+def schema_figure(summary: dict[str, object]) -> str:
+    """The response-schema coverage of a run's summary.json: "1193/1292 (92.3%), 66 not present"."""
+    block = summary.get("schema_coverage")
+    levels = block.get("levels") if isinstance(block, dict) else None
+    page = levels.get("page") if isinstance(levels, dict) else None
+    if not isinstance(page, dict):
+        return "-"
+    reachable = int(page["total"]) - int(page["not_present"])
+    return f"{page['seen']}/{reachable} ({page['percent']:g}%), {page['not_present']} not present"
 
 
 def _profile_max_examples(profile: str) -> int | None:
@@ -463,6 +507,8 @@ def _profile_max_examples(profile: str) -> int | None:
 def suite_table(results: Sequence[ProfileRun]) -> str:
     headers = ["profile", "runs", "wall s", "goal", "", "exit", "cases", "cases/s"]
     headers += ["plain --max-examples", "plain cases", "plain cases/s", "ratio", "goal", ""]
+    headers += ["response schema"]
+    headers += ["compare s", "compare/run", "goal"]
     rows = []
     for r in results:
         rate_met = None if r.rate_ratio is None else r.rate_ratio >= SUITE_RATE_GOAL
@@ -472,6 +518,9 @@ def suite_table(results: Sequence[ProfileRun]) -> str:
             r.max_examples if r.max_examples is not None else "-", r.plain_cases if r.plain_cases is not None else "-",
             "-" if r.plain_cases_per_s is None else f"{r.plain_cases_per_s:.1f}",
             "-" if r.rate_ratio is None else f"{r.rate_ratio:.2f}", f">= {SUITE_RATE_GOAL}", _verdict(rate_met),
+            r.schema_coverage or "-",
+            "-" if r.compare_wall_s is None else f"{r.compare_wall_s:.1f}",
+            "-" if r.compare_ratio is None else f"{r.compare_ratio:.2f}", f"<= {COMPARE_RATIO_GOAL}",
         ])  # fmt: skip
     return _table(headers, rows)
 
