@@ -41,6 +41,7 @@ class Steering:
         default_factory=dict
     )  # write operation -> (rm id, package id)
     created_ids: set[str] = field(default_factory=set)  # every id this run created
+    named: set[str] = field(default_factory=set)  # --writable-registered-model ids: written to, never DELETEd
     recipients: list[dict[str, Any]] = field(default_factory=list)  # sharing recipients found on the target
     leaderboard_model_id: str | None = None
     steered: int = 0
@@ -102,7 +103,9 @@ class Steering:
         if created is None or digest % STEER_SHARE == 0:
             return {name: nowhere_id() for name in path}
         rm_id, package_id = created
-        return {name: (rm_id if name == "registeredModelId" else package_id) for name in path}
+        if case.method.upper() == "DELETE" and rm_id in self.named:
+            rm_id = ""  # only MM402 DELETEs a named registered model (last, as the run said up front)
+        return {name: (rm_id if name == "registeredModelId" else package_id) or nowhere_id() for name in path}
 
 
 STEERING = Steering()
