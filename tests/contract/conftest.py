@@ -14,6 +14,15 @@ from mmcontract.target.discovery import Discovery
 from mmcontract.target.plugin import restore_named, writable_line, writable_pair
 
 
+@pytest.hookimpl(tryfirst=True)
+def pytest_collection_modifyitems(items):
+    """The added full-page cases (test_schemathesis_full_pages.py) are Schemathesis tests of their operation."""
+    for item in items:
+        params = getattr(getattr(item, "callspec", None), "params", {})
+        if "full_page_operation" in params:
+            item.operation_label = params["full_page_operation"]
+
+
 @pytest.fixture(scope="session")
 def steering(target: TargetConfig, discovered: Discovery) -> Steering:
     """Points Schemathesis's path ids at resources that exist on the target (see mmcontract.st.steering)."""
