@@ -17,6 +17,7 @@ from urllib.parse import parse_qs
 import httpx
 import pytest
 
+from mmcontract.errors import UsageError
 from mmcontract.runner import RunOptions, run
 from mmcontract.target.embedded import EmbeddedServer, start_embedded
 
@@ -128,3 +129,13 @@ def test_named_models_are_written_restored_and_one_deleted_last(no_model_server,
         assert (
             _state(client, deleted)[0]["isArchived"] is True
         )  # MM402, the one DELETE, on the last named model
+
+
+def test_writable_registered_model_bad_input_is_a_usage_error(no_model_server, tmp_path: Path) -> None:
+    server, _ = no_model_server
+    without_writes = _options(server, tmp_path, writable_registered_models=("65a000000000000000000001",))
+    without_writes.allow_writes = False
+    with pytest.raises(UsageError, match="--writable-registered-model needs --allow-writes"):
+        run(without_writes)
+    with pytest.raises(UsageError, match=r"--writable-registered-model 0badc0ffee.*answered 404"):
+        run(_options(server, tmp_path, writable_registered_models=("0badc0ffee",)))
