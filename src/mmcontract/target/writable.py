@@ -153,6 +153,9 @@ def restore(api: httpx.Client, before: Snapshot) -> list[str]:
     problems: list[str] = []
     now = snapshot(api, rm)
     changed = {k: v for k, v in before.fields.items() if now.fields.get(k) != v and v is not None}
+    nulled = sorted(k for k, v in before.fields.items() if v is None and now.fields.get(k) is not None)
+    if nulled:  # the page's PATCH takes strings and a boolean: a null cannot be sent back
+        problems.append(f"registered model {rm}: {nulled} were null and cannot be set back to null")
     if changed:
         answer = api.patch(f"registeredModels/{rm}/", json=changed)
         if answer.status_code != 200:
