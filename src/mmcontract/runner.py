@@ -77,8 +77,8 @@ def configure(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--allow-writes",
         action="store_true",
-        help="allow POST/PATCH/DELETE (only on resources "
-        "the suite creates); without it not one write request is sent",
+        help="allow POST/PATCH/DELETE (only on resources the suite creates, and on the registered models "
+        "named by --writable-registered-model); without it not one write request is sent",
     )
     parser.add_argument("--leaderboard-model-id", help="leaderboard model to create registered models from")
     parser.add_argument(
