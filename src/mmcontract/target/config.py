@@ -79,6 +79,9 @@ class TargetConfig:
     # registered models the user lets the suite write to (--writable-registered-model): restored after each write
     # test, but one test (MM402) DELETEs one of them, for good
     writable_registered_models: tuple[str, ...] = ()
+    min_schema_coverage: float | None = (
+        None  # --min-schema-coverage: a lower response-schema coverage is incomplete
+    )
 
     def __post_init__(self) -> None:
         if self.token_prefix not in TOKEN_PREFIXES:
@@ -93,6 +96,10 @@ class TargetConfig:
             )
         if self.level not in LEVELS:
             raise UsageError(f"--level must be one of {', '.join(LEVELS)}, got {self.level!r}")
+        if self.min_schema_coverage is not None and not 0 <= self.min_schema_coverage <= 100:
+            raise UsageError(
+                f"--min-schema-coverage must be a percent between 0 and 100, got {self.min_schema_coverage:g}"
+            )
         if not self.token:
             raise UsageError(f"no API token: pass --token or set {ENV_TOKEN}")
         if self.writable_registered_models and not self.allow_writes:
@@ -140,6 +147,8 @@ class TargetConfig:
         args += [f"--writable-registered-model={ident}" for ident in self.writable_registered_models]
         if self.embedded:
             args.append("--mm-embedded")
+        if self.min_schema_coverage is not None:
+            args.append(f"--min-schema-coverage={self.min_schema_coverage:g}")
         args += [f"--mm-operation={op}" for op in self.operations]
         args += [f"--mm-check={code}" for code in self.checks]
         return args
