@@ -38,8 +38,9 @@ def steering(target: TargetConfig, discovered: Discovery) -> Steering:
 
 
 @pytest.fixture(scope="session", autouse=True)
-def writable_said(api, target: TargetConfig) -> str | None:
-    """Before the first test: whether registered models can be created to write to; if not, one line says so."""
+def writable_said(api, target: TargetConfig, discovered: Discovery) -> str | None:
+    """Before the first test (after discovery, which must see only what was there before the run): whether
+    registered models can be created to write to; if not, one line says so."""
     return writable_line(api, target)
 
 
