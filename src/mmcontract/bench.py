@@ -473,6 +473,7 @@ class VariantRun:
     variant_exit: int
     ratio: float
     goal: float = VARIANT_GOAL
+    errors: list[str] = field(default_factory=list)  # why a run could not run (its summary's errors), if any
 
     @property
     def met(self) -> bool:
@@ -485,11 +486,13 @@ def bench_variant(*, profile: str, variant: str, seed: int, runs: int, log: bool
     plain: list[tuple[float, int]] = []
     varied: list[tuple[float, int]] = []
     with tempfile.TemporaryDirectory(prefix="mmcontract-bench-variant-") as tmp:
+        errors: list[str] = []
         for _ in range(runs):
-            wall, code, _ = run_profile(profile, seed=seed, workdir=Path(tmp))
-            plain.append((wall, code))
-            wall, code, _ = run_profile(profile, seed=seed, workdir=Path(tmp), variant=variant)
-            varied.append((wall, code))
+            for kind, out in ((None, plain), (variant, varied)):
+                wall, code, summary = run_profile(profile, seed=seed, workdir=Path(tmp), variant=kind)
+                out.append((wall, code))
+                found = summary.get("errors")
+                errors += [f"{kind or 'plain'}: {e}"[:300] for e in found] if isinstance(found, list) else []
     plain_wall = statistics.median(w for w, _ in plain)
     variant_wall = statistics.median(w for w, _ in varied)
     result = VariantRun(
@@ -501,6 +504,7 @@ def bench_variant(*, profile: str, variant: str, seed: int, runs: int, log: bool
         plain_exit=max(c for _, c in plain),
         variant_exit=max(c for _, c in varied),
         ratio=round(variant_wall / plain_wall, 2),
+        errors=errors,
     )
     say(
         f"  {profile} as {variant}: {result.variant_wall_s} s vs {result.plain_wall_s} s, ratio {result.ratio}"
@@ -637,6 +641,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             )
             document["variant"] = asdict(variant) | {"met": variant.met}
             print(variant_table([variant]))
+            for error in variant.errors:
+                print(f"  could not run: {error}")
     out = Path(args.json)
     out.parent.mkdir(parents=True, exist_ok=True)
     out.write_text(json.dumps(document, indent=2) + "\n")
