@@ -375,8 +375,11 @@ def versions_match(
             found = probe_total(client, op, path, "MM302", params) > 0
         else:
             result = collect(client, op, path, None, code="MM302", budget=budget)
-            found = any(_get(v, field) == value for v in result.items)
-            if not found and not result.complete:
+            shown = [_get(v, field) for v in result.items]
+            found = value in shown
+            # an incomplete walk, or a version that does not show the field (buildStatus is optional and
+            # nullable on the page: "string,null false"), cannot show the model has no matching version
+            if not found and (not result.complete or None in shown):
                 return None
         if found:
             return True

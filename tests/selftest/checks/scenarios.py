@@ -94,11 +94,15 @@ def field_filter(operation: str, param: str, field: str, match: str, values: lis
     return run
 
 
-def stage(value: str, param: str = "stage") -> Scenario:
-    """MM302 on a registered-model filter that reads the versions (`stage`, `buildStatus`)."""
+def stage(value: str, param: str = "stage", *, by_field: bool = False) -> Scenario:
+    """MM302 on a registered-model filter that reads the versions (`stage`, `buildStatus`), judged by the
+    versions list's own filter or (by_field) by the versions' field, as the contract test judges buildStatus."""
 
     def run(ref: Reference) -> Any:
-        related = filtering.versions_match(ref.client, {param: value}, BUDGET)
+        if by_field:
+            related = filtering.versions_match(ref.client, {}, BUDGET, field=param, value=value)
+        else:
+            related = filtering.versions_match(ref.client, {param: value}, BUDGET)
         return filtering.check_related_filter(
             ref.client, param, value, related=related, budget=BUDGET, basis="selftest", related_desc=param
         )

@@ -47,12 +47,17 @@ STAGES = ("Registered", "Development", "Staging", "Production", "Archived")
 BUILD_STATUSES = ("inProgress", "complete", "failed")
 
 
-@pytest.mark.parametrize("server", ["versions-hide-archived", "archived-listed", "default"])
+@pytest.mark.parametrize(
+    "server",
+    ["versions-hide-archived", "archived-listed", "null-optional-nullable", "omit-optional", "default"],
+)
 def test_version_filters_pass_where_archived_versions_are_hidden_or_listed(reference, server: str) -> None:  # type: ignore[no-untyped-def]
     """The registered-model filters that read the versions (stage, buildStatus), on every documented value:
-    a versions list that hides archived versions (legal) cannot show that a model has no matching version."""
+    a versions list that hides archived versions (legal), or versions that leave the optional nullable
+    buildStatus out or null (legal), cannot show that a model has no matching version."""
     ref = reference(variants=frozenset() if server == "default" else frozenset({server}))
     for value in STAGES:
         stage(value)(ref)
     for value in BUILD_STATUSES:
         stage(value, "buildStatus")(ref)
+        stage(value, "buildStatus", by_field=True)(ref)
