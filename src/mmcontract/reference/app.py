@@ -366,7 +366,8 @@ class ReferenceApi:
         }
 
     def _match(self, rest: str) -> tuple[dict[str, Handler], list[str]] | None:
-        handlers = self._routes.get(rest)
+        # a literal `*` in an id segment is an id, never the table's wildcard
+        handlers = self._routes.get(rest) if "*" not in rest else None
         if handlers is not None:
             return handlers, []
         segments = rest.split("/")

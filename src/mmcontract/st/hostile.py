@@ -9,11 +9,13 @@ path-traversal forms, markup; modelled on RESTler's fuzzing dictionaries and the
 They reach Schemathesis through a global `before_call` hook (`install_hostile`), registered after the steering
 hook, so they go out in every phase and at every profile (the coverage phase ignores `map_*` hooks, and the
 fuzzing phase of the quick profile draws 5 cases per operation: too few for a corpus of 100):
-- reads whose path is not what a negative case negates: a path id the steering left as generated (the 1 case in 4 that asks for an unknown id) becomes a
-  corpus string, and so do the real ones of 1 read in 4 (`PATH_SHARE`; the coverage phase sends one id all
-  along, so the unknown ones alone are too few);
+- reads whose path is not what a negative case negates: a path id the steering left as generated (the 1 case
+  in 4 that asks for an unknown id) becomes a corpus string, and so does the real id of 1 negative case in 4
+  (`PATH_SHARE`; its point is its query or body; the coverage phase sends one id all along, so the unknown ones
+  alone are too few); a positive case keeps its real id (the item checks look at its answer);
 - every positive case (the rest of a negative case is what it tests: left alone): 1 in 2 (`HOSTILE_SHARE`) has each free query string and body string it carries replaced
-  by a corpus string, and `search` added where the operation has one; create bodies keep the run's name prefix
+  by a corpus string (none is added: a search added to a list empties the page the item checks look at);
+  create bodies keep the run's name prefix
   (mmcontract.target.litter) on their names; write path ids are never touched (the steering decides them).
 A string is drawn class first, then within its class, so a class of many strings does not crowd out the
 others. Which cases and which strings follow from the run's seed and the case's generated values only (a seeded
@@ -38,8 +40,9 @@ from mmcontract.target.operations import operations
 
 CORPUS_FILE = "hostile-strings.json"
 HOSTILE_SHARE = 2  # 1 positive case in 2 carries corpus strings in its free query and body strings
-PATH_SHARE = 4  # 1 read in 4 whose path id names a real resource gets a corpus string there instead
-SEARCH = "search"
+PATH_SHARE = (
+    4  # 1 negative read in 4 (negated elsewhere than its path) loses its real path id to a corpus string
+)
 STEERED_BODY = frozenset({"modelId"})  # body ids the steering points at a real model: left alone
 WRITE_METHODS = ("POST", "PUT", "PATCH", "DELETE")
 
@@ -148,9 +151,11 @@ def make_hostile(case: Any, slots: Slots, seed: int, *, known: Any, prefix: str 
     write = case.method.upper() in WRITE_METHODS
     if slots.path and not write and not meta.is_negative_at(ParameterLocation.PATH):
         path = dict(case.path_parameters or {})
-        real = rng.randrange(PATH_SHARE) != 0
+        # a positive case keeps real ids (its answer is what the item checks look at); a negative one, whose
+        # point is its query or body, gives up its real id 1 time in PATH_SHARE
+        keep_real = meta.generation.mode.is_positive or rng.randrange(PATH_SHARE) != 0
         for name in sorted(slots.path & set(path)):
-            if not (real and known(path[name])):
+            if not (keep_real and known(path[name])):
                 path[name] = path_form(_draw(rng, fits_path))
                 changed.append(f"path.{name}")
         if changed:
@@ -159,8 +164,7 @@ def make_hostile(case: Any, slots: Slots, seed: int, *, known: Any, prefix: str 
         return changed
     if slots.query:
         query = dict(case.query or {})
-        names = (slots.query & set(query)) | ({SEARCH} & slots.query)
-        for name in sorted(names):
+        for name in sorted(slots.query & set(query)):
             query[name] = _draw(rng, lambda value: True)
             changed.append(f"query.{name}")
         case.query = query
