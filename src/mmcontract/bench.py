@@ -351,6 +351,7 @@ class ProfileRun:
     plain_wall_s: float | None = None
     plain_cases_per_s: float | None = None
     rate_ratio: float | None = None
+    schema_coverage: str | None = None  # response-schema nodes seen, reported (no goal asserted)
 
     @property
     def met(self) -> bool | None:
@@ -417,12 +418,14 @@ def bench_suite(*, profiles: Sequence[str], seed: int, runs: int, log: bool = Tr
         for profile in profiles:
             max_examples = _profile_max_examples(profile)
             suite: list[tuple[float, int, int]] = []  # wall, exit code, cases
+            schema_figures: list[str] = []
             plain: list[tuple[float, int]] = []  # wall, cases
             for _ in range(runs):
                 wall, code, summary = run_profile(profile, seed=seed, workdir=workdir)
                 totals = summary["totals"]
                 assert isinstance(totals, dict)
                 suite.append((wall, code, int(totals["cases_sent"])))
+                schema_figures.append(schema_figure(summary))
                 if max_examples is not None:
                     plain_cases, plain_wall = plain_schemathesis(
                         max_examples=max_examples, seed=seed, workdir=workdir
@@ -437,6 +440,7 @@ def bench_suite(*, profiles: Sequence[str], seed: int, runs: int, log: bool = Tr
                 goal_s=PROFILE_GOALS_S.get(profile),
                 max_examples=max_examples,
                 runs=runs,
+                schema_coverage=schema_figures[-1] if schema_figures else None,
             )
             if plain:
                 run.plain_cases = int(statistics.median(c for _, c in plain))
@@ -446,6 +450,17 @@ def bench_suite(*, profiles: Sequence[str], seed: int, runs: int, log: bool = Tr
             say(f"  profile {profile}: wall {run.wall_s} s, ratio {run.rate_ratio}")
             results.append(run)
     return results
+
+
+def schema_figure(summary: dict[str, object]) -> str:
+    """The response-schema coverage of a run's summary.json: "1193/1292 (92.3%), 66 not present"."""
+    block = summary.get("schema_coverage")
+    levels = block.get("levels") if isinstance(block, dict) else None
+    page = levels.get("page") if isinstance(levels, dict) else None
+    if not isinstance(page, dict):
+        return "-"
+    reachable = int(page["total"]) - int(page["not_present"])
+    return f"{page['seen']}/{reachable} ({page['percent']:g}%), {page['not_present']} not present"
 
 
 def _profile_max_examples(profile: str) -> int | None:
@@ -459,6 +474,7 @@ def _profile_max_examples(profile: str) -> int | None:
 def suite_table(results: Sequence[ProfileRun]) -> str:
     headers = ["profile", "runs", "wall s", "goal", "", "exit", "cases", "cases/s"]
     headers += ["plain --max-examples", "plain cases", "plain cases/s", "ratio", "goal", ""]
+    headers += ["response schema"]
     rows = []
     for r in results:
         rate_met = None if r.rate_ratio is None else r.rate_ratio >= SUITE_RATE_GOAL
@@ -468,6 +484,7 @@ def suite_table(results: Sequence[ProfileRun]) -> str:
             r.max_examples if r.max_examples is not None else "-", r.plain_cases if r.plain_cases is not None else "-",
             "-" if r.plain_cases_per_s is None else f"{r.plain_cases_per_s:.1f}",
             "-" if r.rate_ratio is None else f"{r.rate_ratio:.2f}", f">= {SUITE_RATE_GOAL}", _verdict(rate_met),
+            r.schema_coverage or "-",
         ])  # fmt: skip
     return _table(headers, rows)
 

@@ -101,6 +101,13 @@ def configure(parser: argparse.ArgumentParser) -> None:
         action="store_true",
         help="an incomplete run (operations never reached a 2xx, writes impossible, lists empty) exits 1",
     )
+    parser.add_argument(
+        "--min-schema-coverage",
+        type=float,
+        metavar="PERCENT",
+        help="a response-schema coverage below PERCENT (nodes seen / nodes the target can show) makes the run "
+        "incomplete and exit 1",
+    )
     parser.add_argument("--baseline", help="known deviations: reported, but do not fail the run")
     parser.add_argument(
         "--baseline-update", action="store_true", help="write or merge --baseline from this run"
@@ -138,6 +145,7 @@ class RunOptions:
     checks: tuple[str, ...] = ()
     quiet: bool = False
     level: Level = "page"
+    min_schema_coverage: float | None = None
 
 
 def execute(args: argparse.Namespace) -> int:
@@ -269,6 +277,7 @@ def _run(options: RunOptions, seed: int) -> RunResult:
         "operations": tuple(options.operations),
         "checks": tuple(options.checks),
         "level": options.level,
+        "min_schema_coverage": options.min_schema_coverage,
     }
     if endpoint:
         base_url = normalize_base_url(endpoint)
@@ -510,6 +519,12 @@ def _print_summary(result: RunResult, tally: object, written: list[Path]) -> Non
         f"  {counts_line(view)}; tests: {getattr(t, 'passed', 0)} passed, {getattr(t, 'failed', 0)} failed, "
         f"{getattr(t, 'skipped', 0)} skipped"
     )
+    from mmcontract.report.view import schema_coverage_line
+
+    for level in dict.fromkeys(("page", result.level)):
+        line = schema_coverage_line(result, level)  # type: ignore[arg-type]
+        if line:
+            print(f"  {line}")
     groups = skip_lines(view)
     for line in groups[:MAX_SKIP_LINES]:
         print(f"  {line}")

@@ -8,6 +8,7 @@ import pytest
 
 from mmcontract.checks import client
 from mmcontract.checks.outcome import run_check
+from mmcontract.target.litter import name_prefix
 
 CREATE = "POST /modelPackages/fromLeaderboard/"
 
@@ -22,7 +23,11 @@ def _writable(target):
 @pytest.mark.mm(code="MM804", operation=CREATE)
 def test_create_parses_as_package(api, target):
     _writable(target)
-    run_check(target.covers, CREATE, lambda: client.check_create_parses(api, target.leaderboard_model_id))
+    run_check(
+        target.covers,
+        CREATE,
+        lambda: client.check_create_parses(api, target.leaderboard_model_id, name_prefix=name_prefix()),
+    )
 
 
 @pytest.mark.mm(code="MM805", operation=CREATE)
@@ -31,7 +36,9 @@ def test_registered_model_name(api, target):
     run_check(
         target.covers,
         [CREATE, "GET /registeredModels/"],
-        lambda: client.check_registered_model_name(api, target.leaderboard_model_id),
+        lambda: client.check_registered_model_name(
+            api, target.leaderboard_model_id, name_prefix=name_prefix()
+        ),
     )
 
 

@@ -25,6 +25,7 @@ from typing import Any
 import httpx
 
 from mmcontract.checks.violation import ContractViolation, NotApplicable, status_line
+from mmcontract.checks.writes import NAME_PREFIX
 
 CLIENT = "datarobot 3.20.x"
 
@@ -278,15 +279,18 @@ def _discard(client: httpx.Client, response: httpx.Response, names: Iterable[str
                 client.delete(f"registeredModels/{found['id']}/")
 
 
-def _unique(purpose: str) -> str:
-    return f"mmcontract-client-{purpose}-{secrets.token_hex(5)}"
+def _unique(purpose: str, name_prefix: str) -> str:
+    """A fresh name starting with the run's prefix, so the run's clean-up finds what it names."""
+    return f"{name_prefix}client-{purpose}-{secrets.token_hex(5)}"
 
 
-def check_create_parses(client: httpx.Client, leaderboard_model_id: str) -> list[str]:
+def check_create_parses(
+    client: httpx.Client, leaderboard_model_id: str, *, name_prefix: str = NAME_PREFIX
+) -> list[str]:
     """MM804: the answer to the create the client sends carries every key RegisteredModelVersion requires."""
     if not leaderboard_model_id:
         raise NotApplicable("no leaderboard model id (--leaderboard-model-id) to create a package from")
-    name = _unique("package")
+    name = _unique("package", name_prefix)
     response = _create(client, leaderboard_model_id, name, name)
     try:
         body = _json(response)
@@ -307,12 +311,14 @@ def check_create_parses(client: httpx.Client, leaderboard_model_id: str) -> list
     return []
 
 
-def check_registered_model_name(client: httpx.Client, leaderboard_model_id: str) -> list[str]:
+def check_registered_model_name(
+    client: httpx.Client, leaderboard_model_id: str, *, name_prefix: str = NAME_PREFIX
+) -> list[str]:
     """MM805: a create with registeredModelName makes a registered model of that name (not of the package's name),
     and the answer's registeredModelId, when it has one, is that model."""
     if not leaderboard_model_id:
         raise NotApplicable("no leaderboard model id (--leaderboard-model-id) to create a package from")
-    package_name, model_name = _unique("package"), _unique("registered")
+    package_name, model_name = _unique("package", name_prefix), _unique("registered", name_prefix)
     response = _create(client, leaderboard_model_id, package_name, model_name)
     try:
         found = _find_registered_model(client, model_name)

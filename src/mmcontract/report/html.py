@@ -13,9 +13,9 @@ from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescap
 
 from mmcontract import __version__
 from mmcontract.checks.catalogue import CHECKS
-from mmcontract.report.model import RunResult
+from mmcontract.report.model import RunResult, percent
 from mmcontract.report.redact import redact, redact_all
-from mmcontract.report.view import build_view, counts_line
+from mmcontract.report.view import build_view, counts_line, schema_by_operation, schema_coverage_line
 
 FILENAME = "report.html"
 EXCERPT_LIMIT = 2000
@@ -48,6 +48,10 @@ def render(result: RunResult) -> str:
     result = redact_all(result)
     view = build_view(result)
     families_checks = {fam: [c for c in CHECKS.values() if c.family == fam] for fam in view.families}
+    first_status: dict[str, str] = {}  # the column links to the operation's first answer at the run's level
+    for row in result.schema_coverage:
+        if row.level == result.level:
+            first_status.setdefault(row.operation, row.status)
     template = _environment().get_template("report.html.j2")
     return template.render(
         view=view,
@@ -55,6 +59,16 @@ def render(result: RunResult) -> str:
         version=__version__,
         families_checks=families_checks,
         counts_line=counts_line(view),
+        schema_cells={
+            op: (seen, reachable, percent(seen, reachable), first_status.get(op, ""))
+            for op, (seen, reachable) in schema_by_operation(result).items()
+        },
+        schema_levels=[
+            line
+            for level in dict.fromkeys(c.level for c in result.schema_coverage)
+            if (line := schema_coverage_line(result, level))
+        ],
+        schema_rows=sorted(result.schema_coverage, key=lambda c: c.level != result.level),
     )
 
 

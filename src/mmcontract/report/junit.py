@@ -21,9 +21,16 @@ from pathlib import Path
 from junitparser import Error, JUnitXml, Skipped, TestCase, TestSuite
 from junitparser import Failure as JUnitFailure
 
-from mmcontract.report.model import Failure, RunResult
+from mmcontract.report.model import Failure, RunResult, percent
 from mmcontract.report.redact import redact, redact_all
-from mmcontract.report.view import Cell, ReportView, build_view, skip_lines
+from mmcontract.report.view import (
+    Cell,
+    ReportView,
+    build_view,
+    schema_by_operation,
+    schema_coverage_line,
+    skip_lines,
+)
 
 FILENAME = "junit.xml"
 
@@ -83,6 +90,10 @@ def _run_suite(result: RunResult, view: ReportView) -> TestSuite:
         suite.add_property(f"failures.{verdict.level}", str(len(verdict.failures)))
     for reason, n in view.skip_groups:
         suite.add_property("skipped", f"{n}: {reason}")
+    for level in dict.fromkeys(c.level for c in result.schema_coverage):
+        line = schema_coverage_line(result, level)
+        if line:
+            suite.add_property(f"schema_coverage.{level}", line.split(": ", 1)[1])
     if result.errors:
         case = TestCase(name="run", classname="mmcontract")
         error = Error(message=result.errors[0], type_="could-not-run")
@@ -93,7 +104,7 @@ def _run_suite(result: RunResult, view: ReportView) -> TestSuite:
     case = TestCase(name="completeness", classname="mmcontract")
     if result.incomplete:
         message = f"incomplete: {'; '.join(result.incomplete)}"
-        if result.require_complete:
+        if result.incomplete_fails:
             failed = JUnitFailure(message=message, type_="incomplete")
             failed.text = "\n".join(result.incomplete)
             case.result = [failed]
@@ -116,12 +127,16 @@ def build_xml(result: RunResult) -> JUnitXml:
     view = build_view(result)
     xml = JUnitXml(name="mmcontract")
     xml.add_testsuite(_run_suite(result, view))
+    schema = schema_by_operation(result)
     for row in view.rows:
         suite = TestSuite(row.operation)
         suite.timestamp = result.started_at
         suite.hostname = result.target
         suite.add_property("cases_sent", str(row.coverage.cases_sent))
         suite.add_property("cases_2xx", str(row.coverage.cases_2xx))
+        if row.operation in schema:
+            seen, reachable = schema[row.operation]
+            suite.add_property("schema_coverage", f"{seen}/{reachable} ({percent(seen, reachable):g}%)")
         for cell in row.cells:
             if cell.status != "none":
                 suite.add_testcase(_testcase(cell))

@@ -11,10 +11,18 @@ from pathlib import Path
 
 from mmcontract.report.model import Failure, RunResult
 from mmcontract.report.redact import redact, redact_all
-from mmcontract.report.view import build_view, client_call, counts_line, skip_lines, stale_line
+from mmcontract.report.view import (
+    build_view,
+    client_call,
+    counts_line,
+    schema_coverage_line,
+    skip_lines,
+    stale_line,
+)
 
 FILENAME = "summary.md"
 MAX_FAILURES = 20
+MAX_NODES = 3  # uncovered nodes named per operation (report.html has them all)
 ICON = {"conformant": "✅", "violations": "❌", "incomplete": "🟡", "could-not-run": "⚠️"}
 
 
@@ -44,7 +52,7 @@ def render(result: RunResult) -> str:
     if result.errors:
         lines += ["**Could not run:**", *(f"- {_cell(e, 300)}" for e in result.errors), ""]
     if result.incomplete:
-        gate = "fails the run (--require-complete)" if result.require_complete else "does not fail the run"
+        gate = f"fails the run ({result.gate})" if result.incomplete_fails else "does not fail the run"
         lines += [f"**Incomplete**: {gate}.", *(f"- {_cell(r, 300)}" for r in result.incomplete), ""]
     lines += [
         f"Target `{result.target}` · profile `{result.profile}` · seed `{result.seed}` · "
@@ -58,6 +66,7 @@ def render(result: RunResult) -> str:
         f"| {t.operations} | {t.tested} | {t.reached_2xx} | {t.cases_sent} | {t.cases_2xx} | {t.new_failures} "
         f"| {t.known_failures} | {t.client_failures} | {t.skipped_tests} | {t.stale_baseline} |",
     ]
+    lines += _schema_section(result)
     new = result.new_failures
     if new:
         lines += [
@@ -99,6 +108,33 @@ def render(result: RunResult) -> str:
         lines += [f"- {_cell(stale_line(e), 300)}" for e in result.stale_baseline]
     lines += ["", "Full details: `report.html`, `junit.xml`, `summary.json`."]
     return "\n".join(lines) + "\n"
+
+
+def _schema_section(result: RunResult) -> list[str]:
+    """Response-schema coverage: the figure per level, then the operations with gaps (nodes not seen, capped)."""
+    lines: list[str] = []
+    for level in dict.fromkeys(c.level for c in result.schema_coverage):
+        line = schema_coverage_line(result, level)
+        if line:
+            lines.append(f"- {line}")
+    if not lines:
+        return []
+    lines = ["", "### Response-schema coverage", "", *lines]
+    rows = [c for c in result.schema_coverage if c.not_seen or c.not_present]
+    if rows:
+        lines += [
+            "",
+            "| operation | status | seen | not present on the target | not seen (first) |",
+            "|---|---:|---:|---:|---|",
+        ]
+        for c in rows:
+            first = ", ".join(f"`{n}`" for n in c.not_seen[:MAX_NODES])
+            more = f" …and {len(c.not_seen) - MAX_NODES} more" if len(c.not_seen) > MAX_NODES else ""
+            lines.append(
+                f"| `{_cell(c.operation)}`{' (client level)' if c.level == 'client' else ''} | {c.status} | {c.seen}/{c.total - len(c.not_present)} ({c.percent:g}%) "
+                f"| {len(c.not_present)} | {_cell(first, 400)}{more} |"
+            )
+    return lines
 
 
 def write(result: RunResult, report_dir: Path) -> Path:

@@ -18,6 +18,8 @@ VerdictStatus = Literal["passed", "failed", "skipped", "not-run"]
 Level = Literal["page", "client"]
 LEVELS: tuple[Level, ...] = ("page", "client")
 Outcome = Literal["conformant", "violations", "incomplete", "could-not-run"]
+# The incomplete reason of a response-schema coverage below --min-schema-coverage (it fails the run by itself)
+SCHEMA_SHORTFALL = "response-schema coverage "
 
 # Values in a message that vary from run to run (generated ids, offsets, counts), blanked in the signature so that
 # a baseline entry matches the same problem found with other data: long hex ids, then free-standing numbers.
@@ -70,6 +72,31 @@ class Coverage:
 
 
 @dataclass
+class SchemaCoverage:
+    """Response-schema coverage of one operation's answer at one documented status, at one level (see
+    mmcontract.target.schema_coverage): nodes seen in a validated answer, nodes the target holds nothing to show
+    (`not_present`), and the rest (`not_seen`, the run's gaps), named like
+    `ModelPackageRetrieveResponse.timeseries.forecastDistancesTimeUnit = null`."""
+
+    operation: str
+    status: str
+    level: Level
+    total: int
+    seen: int
+    not_present: list[str] = field(default_factory=list)
+    not_seen: list[str] = field(default_factory=list)
+
+    @property
+    def percent(self) -> float:
+        """seen / (total - not present), in percent (100 when nothing is left to see)."""
+        return percent(self.seen, self.total - len(self.not_present))
+
+
+def percent(seen: int, reachable: int) -> float:
+    return 100.0 if reachable <= 0 else round(100.0 * seen / reachable, 1)
+
+
+@dataclass
 class RunResult:
     target: str  # base URL, never with credentials
     spec_path: str
@@ -87,12 +114,26 @@ class RunResult:
     level: Level = "page"  # the level the run was asked to judge at (its exit code follows it)
     # Why the run could not look at what its profile promises (e.g. "3 operations never reached a 2xx: ...").
     incomplete: list[str] = field(default_factory=list)
-    require_complete: bool = False  # --require-complete / --min-schema-coverage: incomplete exits 1
+    require_complete: bool = False  # --require-complete: incomplete exits 1
     # Resources the run created and could not clean up (archive/delete failed or was interrupted), one line each
     # ("registered model 65f0... (mmcontract-1a2b-...): DELETE answered 500"): every report lists them.
     leftovers: list[str] = field(default_factory=list)
     # Why tests were skipped, grouped: reason -> number of tests ("no writable registered model": 18).
     skipped: dict[str, int] = field(default_factory=dict)
+    # Response-schema coverage per operation and status (the page level; also the client level at --level client)
+    schema_coverage: list[SchemaCoverage] = field(default_factory=list)
+    min_schema_coverage: float | None = (
+        None  # --min-schema-coverage PERCENT (a shortfall makes the run incomplete)
+    )
+
+    def schema_totals(self, level: Level | None = None) -> tuple[int, int, int]:
+        """(seen, total, not present) over every operation at `level` (default: the requested level)."""
+        rows = [c for c in self.schema_coverage if c.level == (level or self.level)]
+        return (
+            sum(c.seen for c in rows),
+            sum(c.total for c in rows),
+            sum(len(c.not_present) for c in rows),
+        )
 
     def failures_at(self, level: Level) -> list[Failure]:
         """Failures that break `level`: a page failure breaks both levels (the client level is the page plus
@@ -115,8 +156,19 @@ class RunResult:
     @property
     def exit_code(self) -> int:
         return {"could-not-run": 2, "violations": 1, "conformant": 0}.get(
-            self.outcome, 1 if self.require_complete else 0
+            self.outcome, 1 if self.incomplete_fails else 0
         )
+
+    @property
+    def incomplete_fails(self) -> bool:
+        """An incomplete run exits 1: with --require-complete, or when the response-schema coverage is below
+        --min-schema-coverage (that reason alone; other reasons need --require-complete)."""
+        return self.require_complete or any(r.startswith(SCHEMA_SHORTFALL) for r in self.incomplete)
+
+    @property
+    def gate(self) -> str:
+        """The option that makes this incomplete run fail."""
+        return "--require-complete" if self.require_complete else "--min-schema-coverage"
 
     def to_dict(self) -> dict[str, Any]:
         data = asdict(self)

@@ -11,11 +11,13 @@ from typing import Any
 import jsonschema
 
 from mmcontract import __version__
-from mmcontract.report.model import Failure, RunResult
+from mmcontract.report.model import Failure, RunResult, percent
 from mmcontract.report.redact import redact, redact_all
 from mmcontract.report.view import build_view
 
-SCHEMA_VERSION = "2.0"  # 2.0: levels, outcome "incomplete", completeness, leftovers, skip reasons
+SCHEMA_VERSION = (
+    "2.1"  # 2.0: levels, outcome "incomplete", completeness, leftovers, skip reasons; 2.1: schema_coverage
+)
 FILENAME = "summary.json"
 
 
@@ -113,6 +115,37 @@ def build_summary(result: RunResult) -> dict[str, Any]:
         "failures": [_failure(f) for f in result.failures],
         "stale_baseline": [dict(e) for e in result.stale_baseline],
         "errors": list(result.errors),
+        "schema_coverage": _schema_coverage(result),
+    }
+
+
+def _schema_coverage(result: RunResult) -> dict[str, Any]:
+    levels = {}
+    for level in dict.fromkeys(c.level for c in result.schema_coverage):
+        seen, total, absent = result.schema_totals(level)
+        levels[level] = {
+            "seen": seen,
+            "total": total,
+            "not_present": absent,
+            "percent": percent(seen, total - absent),
+        }
+    return {
+        "level": result.level,
+        "min_percent": result.min_schema_coverage,
+        "levels": levels,
+        "operations": [
+            {
+                "operation": c.operation,
+                "status": c.status,
+                "level": c.level,
+                "seen": c.seen,
+                "total": c.total,
+                "percent": c.percent,
+                "not_present": list(c.not_present),
+                "not_seen": list(c.not_seen),
+            }
+            for c in result.schema_coverage
+        ],
     }
 
 

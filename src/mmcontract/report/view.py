@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from mmcontract.checks.catalogue import FAMILIES
-from mmcontract.report.model import LEVELS, Coverage, Failure, Level, RunResult
+from mmcontract.report.model import LEVELS, Coverage, Failure, Level, RunResult, SchemaCoverage, percent
 
 # A cell's status as shown: a verdict's status, "known" when its only failures are in the baseline, "client"
 # when it passes the page but breaks the official client (information only at a page-level run).
@@ -181,7 +181,7 @@ class ReportView:
             return f"result: {n} violation{'s' * (n != 1)} of {level} (exit {r.exit_code})"
         if r.outcome == "incomplete":
             n = len(r.incomplete)
-            gate = "--require-complete" if r.require_complete else "pass --require-complete to fail on it"
+            gate = r.gate if r.incomplete_fails else "pass --require-complete to fail on it"
             return f"result: incomplete, {n} reason{'s' * (n != 1)} (exit {r.exit_code}; {gate})"
         return f"result: {word} to {level} (exit {r.exit_code})"
 
@@ -291,3 +291,33 @@ def client_call(failure: Failure) -> str:
 def stale_line(entry: dict[str, object]) -> str:
     reason = f" ({entry['reason']})" if entry.get("reason") else ""
     return f"{entry.get('check')} {entry.get('operation')} {entry.get('signature')}{reason}"
+
+
+def schema_rows(result: RunResult, level: Level | None = None) -> list[SchemaCoverage]:
+    """Response-schema coverage rows at `level` (default: the requested level), in contract order."""
+    return [c for c in result.schema_coverage if c.level == (level or result.level)]
+
+
+def schema_coverage_line(result: RunResult, level: Level | None = None) -> str | None:
+    """ "response schema: 412/436 nodes seen (94.5%); 18 not present on the target", or None when the run
+    validated no answer with a schema. The percent counts seen / (total - not present)."""
+    rows = schema_rows(result, level)
+    if not rows:
+        return None
+    seen, total, absent = result.schema_totals(level)
+    line = f"response schema: {seen}/{total - absent} nodes seen ({percent(seen, total - absent):g}%)"
+    line += f"; {absent} not present on the target"
+    if (level or result.level) == "client":
+        line = line.replace("response schema:", "response schema (client level):", 1)
+    if result.min_schema_coverage is not None:
+        line += f" (--min-schema-coverage {result.min_schema_coverage:g}%)"
+    return line
+
+
+def schema_by_operation(result: RunResult, level: Level | None = None) -> dict[str, tuple[int, int]]:
+    """operation -> (seen, reachable) over its statuses: the report's coverage column."""
+    cells: dict[str, tuple[int, int]] = {}
+    for row in schema_rows(result, level):
+        seen, reachable = cells.get(row.operation, (0, 0))
+        cells[row.operation] = (seen + row.seen, reachable + row.total - len(row.not_present))
+    return cells

@@ -31,6 +31,7 @@ def _count(state: Any, case: Any, response: Any) -> None:
         state.check_leaderboard_create(method, url, status, case.body)
     listed = plugin.list_items(response) if method.upper() == "GET" and 200 <= status < 300 else None
     state.count(method, url, status, listed)
+    state.observe_schema(method, url, status, response.json)  # response-schema coverage (validated next)
 
 
 def run_case(case: Any, target: TargetConfig) -> None:

@@ -76,6 +76,9 @@ class TargetConfig:
     level: Level = (
         "page"  # the verdict asked for: page, or client (the page plus the official client's needs)
     )
+    min_schema_coverage: float | None = (
+        None  # --min-schema-coverage: a lower response-schema coverage is incomplete
+    )
 
     def __post_init__(self) -> None:
         if self.token_prefix not in TOKEN_PREFIXES:
@@ -90,6 +93,10 @@ class TargetConfig:
             )
         if self.level not in LEVELS:
             raise UsageError(f"--level must be one of {', '.join(LEVELS)}, got {self.level!r}")
+        if self.min_schema_coverage is not None and not 0 <= self.min_schema_coverage <= 100:
+            raise UsageError(
+                f"--min-schema-coverage must be a percent between 0 and 100, got {self.min_schema_coverage:g}"
+            )
         if not self.token:
             raise UsageError(f"no API token: pass --token or set {ENV_TOKEN}")
 
@@ -128,6 +135,8 @@ class TargetConfig:
             args.append(f"--seed={self.seed}")
         if self.embedded:
             args.append("--mm-embedded")
+        if self.min_schema_coverage is not None:
+            args.append(f"--min-schema-coverage={self.min_schema_coverage:g}")
         args += [f"--mm-operation={op}" for op in self.operations]
         args += [f"--mm-check={code}" for code in self.checks]
         return args

@@ -37,7 +37,7 @@ import pytest
 
 from mmcontract.checks.catalogue import found_by_schemathesis_tests
 from mmcontract.errors import MMContractError
-from mmcontract.report.model import LEVELS
+from mmcontract.report.model import LEVELS, SCHEMA_SHORTFALL
 from mmcontract.st.records import failures_from_exception
 from mmcontract.target import litter
 from mmcontract.target.config import (
@@ -91,6 +91,14 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         choices=LEVELS,
         help="the verdict: page (what the reference page states, default) or client (the page plus what the "
         "official datarobot client needs); failures of the other level are still reported",
+    )
+    group.addoption(
+        "--min-schema-coverage",
+        type=float,
+        default=None,
+        metavar="PERCENT",
+        help="a response-schema coverage below PERCENT (nodes seen / nodes the target can show) makes the run "
+        "incomplete and exit 1",
     )
     group.addoption("--mm-embedded", action="store_true", default=False, help=argparse.SUPPRESS)
     group.addoption("--mm-operation", action="append", default=[], help=argparse.SUPPRESS)
@@ -173,6 +181,26 @@ class _SessionState:
         self.api_log: list[tuple[str, str]] = []  # (method, url) of every request sent through `client`
         self.transport: httpx.BaseTransport | None = None  # below the 429 handling; None: the network
         self._client: httpx.Client | None = None
+        self._schema_observer: Any = None  # response-schema coverage (target/schema_coverage.py)
+        self.schema_line: str | None = (
+            None  # plain pytest with --report-dir/--min-schema-coverage: the summary
+        )
+        self.shortfall: list[str] = []
+
+    def observe_schema(self, method: str, url: str, status: int, body: Callable[[], Any]) -> None:
+        """Response-schema coverage of one validated answer (`body` reads its JSON; not called otherwise). The
+        client level is observed too at --level client."""
+        if self._schema_observer is None:
+            from mmcontract.target.schema_coverage import Observer
+
+            self._schema_observer = Observer(
+                ("page", "client") if self.target.level == "client" else ("page",)
+            )
+        try:
+            parsed = body()
+        except Exception:  # no JSON body: only the nodes of an empty answer
+            parsed = None
+        self._schema_observer.observe(method, url, status, parsed)
 
     @property
     def results_dir(self) -> Path:
@@ -203,6 +231,7 @@ class _SessionState:
             "operations": operations,
             "checks": tuple(opt("mm_check") or ()),
             "level": opt("level"),
+            "min_schema_coverage": opt("min_schema_coverage"),
         }
         try:
             if endpoint:
@@ -284,6 +313,8 @@ class _SessionState:
             response.read()
             listed = list_items(response)
         self.count(request.method, str(request.url), response.status_code, listed)
+        response.read()
+        self.observe_schema(request.method, str(request.url), response.status_code, response.json)
 
     def check_leaderboard_create(self, method: str, url: str, status: int, body: Any) -> None:
         """The first create from --leaderboard-model-id verifies it (lazily: no extra request, no litter). A
@@ -335,6 +366,11 @@ class _SessionState:
         if self.counts:
             self.write({"kind": "coverage", "counts": {op: list(c) for op, c in self.counts.items()}})
             self.counts.clear()
+        if self._schema_observer is not None:
+            record = self._schema_observer.record()
+            if record is not None:
+                self.write(record)
+            self._schema_observer = None
         if self._client is not None:
             self._client.close()
             self._client = None
@@ -719,13 +755,19 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
         return
     clean_up_run(state)
     report_dir = session.config.getoption("report_dir", None)
-    if report_dir and session.config.getoption("mm_results", None) is None:
+    floor = session.config.getoption("min_schema_coverage", None)
+    if (report_dir or floor is not None) and session.config.getoption("mm_results", None) is None:
         # plain `pytest tests/contract --report-dir DIR`: the same reports `mmcontract run` writes
         from mmcontract.target.results import build_result, write_reports_guarded
 
         state.close()
         result, _ = build_result(state.results_dir, state.target, started_at=None)
-        write_reports_guarded(result, Path(report_dir))
+        if report_dir:
+            write_reports_guarded(result, Path(report_dir))
+        state.schema_line = schema_coverage_line(result)
+        state.shortfall = [r for r in result.incomplete if r.startswith(SCHEMA_SHORTFALL)]
+        if state.shortfall and session.exitstatus == 0:
+            session.exitstatus = 1  # the floor is a gate: a shortfall fails the pytest run too
 
 
 def clean_up_run(state: _SessionState) -> None:
@@ -752,8 +794,18 @@ def clean_up_run(state: _SessionState) -> None:
     state.write(state.cleanup.record())
 
 
+def schema_coverage_line(result: Any) -> str | None:
+    from mmcontract.report.view import schema_coverage_line as line
+
+    return line(result)
+
+
 def pytest_terminal_summary(terminalreporter: Any) -> None:
     state = _state
+    if state is not None and state.schema_line:
+        terminalreporter.write_line(f"mmcontract {state.schema_line}")
+        for reason in state.shortfall:
+            terminalreporter.write_line(f"  incomplete: {reason}")
     if state is None or state.cleanup is None:
         return
     terminalreporter.write_line(f"mmcontract {state.cleanup.summary()}")

@@ -17,7 +17,16 @@ from pathlib import Path
 from typing import Any
 
 from mmcontract.checks.catalogue import FAMILIES_OF_SCHEMATHESIS_TEST, family_of, level_of, title_of
-from mmcontract.report.model import LEVELS, Coverage, Failure, RunResult, Verdict
+from mmcontract.report.model import (
+    LEVELS,
+    SCHEMA_SHORTFALL,
+    Coverage,
+    Failure,
+    RunResult,
+    SchemaCoverage,
+    Verdict,
+    percent,
+)
 from mmcontract.target.config import TargetConfig
 from mmcontract.target.operations import operations
 from mmcontract.target.reproduce import strip_secret
@@ -33,10 +42,10 @@ class RunSight:
     coverage: list[Coverage]
     list_pages: dict[str, tuple[int, int]]  # operation -> (2xx list pages, pages that held an item)
     target: TargetConfig
+    schema_coverage: list[SchemaCoverage] = field(default_factory=list)
 
 
-# Completeness rules: each names what the run could not look at (one reason per line). A schema-coverage floor
-# (--min-schema-coverage, another issue) appends its rule here.
+# Completeness rules: each names what the run could not look at (one reason per line).
 CompletenessRule = Callable[[RunSight], list[str]]
 
 
@@ -93,7 +102,26 @@ def _empty_lists(sight: RunSight) -> list[str]:
     ]
 
 
-COMPLETENESS_RULES: list[CompletenessRule] = [_never_2xx, _writes_impossible, _empty_lists]
+def _schema_shortfall(sight: RunSight) -> list[str]:
+    """--min-schema-coverage: response-schema nodes seen / (total - not present on the target), at the requested
+    level, below the floor."""
+    floor = sight.target.min_schema_coverage
+    rows = [c for c in sight.schema_coverage if c.level == sight.target.level]
+    if floor is None:
+        return []
+    seen = sum(c.seen for c in rows)
+    reachable = sum(c.total - len(c.not_present) for c in rows)
+    reached = percent(seen, reachable)
+    if reached >= floor:
+        return []
+    gaps = [f"{c.operation} {c.status}: {node}" for c in rows for node in c.not_seen]
+    return [
+        f"{SCHEMA_SHORTFALL}{reached:g}% is below --min-schema-coverage {floor:g}%: "
+        f"{len(gaps)} node{'s' * (len(gaps) != 1)} not seen: {_named(gaps)}"
+    ]
+
+
+COMPLETENESS_RULES: list[CompletenessRule] = [_never_2xx, _writes_impossible, _empty_lists, _schema_shortfall]
 
 
 def incomplete_reasons(sight: RunSight) -> list[str]:
@@ -285,7 +313,8 @@ def build_result(
         if counts[op][0]
     ]
     list_pages = {op: (counts[op][2], counts[op][3]) for op in all_ops if op in counts}
-    sight = RunSight(coverage=coverage, list_pages=list_pages, target=target)
+    schema_rows = schema_coverage_of(records, target)
+    sight = RunSight(coverage=coverage, list_pages=list_pages, target=target, schema_coverage=schema_rows)
     result = RunResult(
         target=target.base_url,
         spec_path=str(spec.SPEC_PATH),
@@ -303,8 +332,27 @@ def build_result(
         incomplete=[] if run_errors else incomplete_reasons(sight),
         skipped=dict(tally.skip_reasons),
         leftovers=leftovers,
+        schema_coverage=schema_rows,
+        min_schema_coverage=target.min_schema_coverage,
     )
     return result, tally
+
+
+def schema_coverage_of(records: list[dict[str, Any]], target: TargetConfig) -> list[SchemaCoverage]:
+    """Response-schema coverage from every process's `schema-coverage` record: the page level, and the client
+    level too at --level client (target/schema_coverage.py)."""
+    from mmcontract.target import schema_coverage
+
+    merged = schema_coverage.merge(records)
+    levels = ("page", "client") if target.level == "client" else ("page",)
+    rows = [row for level in levels for row in schema_coverage.coverage_of(level, merged)]
+    if target.operations:
+        rows = [row for row in rows if row.operation in target.operations]
+    if target.checks:  # a selection of checks promises only the answers it saw
+        rows = [row for row in rows if row.seen]
+    if not target.allow_writes:  # a read-only run promises no write's answer
+        rows = [row for row in rows if row.seen or row.operation.split(" ", 1)[0] == "GET"]
+    return rows
 
 
 def write_reports_guarded(result: RunResult, report_dir: Path) -> list[Path]:

@@ -12,6 +12,7 @@ MMCONTRACT_FAULT_WORKERS at a time (default 2); under pytest-xdist each worker r
 
 from __future__ import annotations
 
+import dataclasses
 import os
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
@@ -176,10 +177,8 @@ def fault_runs(
     wanted = [
         item.callspec.params["fault"]
         for item in request.session.items
-        if hasattr(item, "callspec")
-        and "fault" in item.callspec.params
-        and item.module is not None
-        and item.module.__name__ == __name__  # other modules (reference/test_faults.py) name faults too
+        # this module's items only: other modules parametrize a `fault` too (the reference probes)
+        if item.path == Path(__file__) and hasattr(item, "callspec") and "fault" in item.callspec.params
     ]
     workers = max(1, int(os.environ.get("MMCONTRACT_FAULT_WORKERS", "2")))
     base = tmp_path_factory.mktemp("faults")
@@ -225,6 +224,9 @@ def test_fault_is_caught(fault: str, fault_runs: dict[str, RunResult]) -> None:
     assert result.exit_code == 1, f"{fault}: exit {result.exit_code}, reported {reported}"
     assert expected & set(reported), f"{fault}: expected one of {sorted(expected)}, reported {reported}"
     assert {f.operation for f in result.failures if f.check in expected} & set(operations)
+    # every fault breaks the page's words: a page failure, so the client level (page + overlay) fails too
+    assert any(f.level == "page" and f.check in expected for f in result.failures)
+    assert dataclasses.replace(result, level="client").exit_code == 1
 
 
 @pytest.mark.parametrize("fault", [f"{name}{ALSO}" for name in sorted(SCHEMATHESIS_TOO)])

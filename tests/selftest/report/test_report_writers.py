@@ -36,7 +36,7 @@ def test_summary_json_follows_its_schema(written: dict[str, Path]) -> None:
     document = json.loads(written["summary.json"].read_text())
     validate(document)  # raises if not
     jsonschema.Draft202012Validator.check_schema(load_schema())
-    assert document["schema_version"] == "2.0"
+    assert document["schema_version"] == "2.1"
 
 
 def test_summary_json_content(written: dict[str, Path], result: RunResult) -> None:
