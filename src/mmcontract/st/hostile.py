@@ -17,9 +17,10 @@ fuzzing phase of the quick profile draws 5 cases per operation: too few for a co
   by a corpus string (none is added: a search added to a list empties the page the item checks look at);
   create bodies keep the run's name prefix
   (mmcontract.target.litter) on their names; write path ids are never touched (the steering decides them).
-A string is drawn class first, then within its class, so a class of many strings does not crowd out the
-others. Which cases and which strings follow from the run's seed and the case's generated values only (a seeded
-`random.Random` per case), so a run is reproducible. The values are schema-valid (a body string respects its
+The first strings each slot receives in a process sweep the classes (the first string of each, in an order the
+seed rotates), so every class reaches every slot that gets a dozen; after that a class is drawn, then a string of
+it (a class of many strings does not crowd out the others). Which cases, and the strings after the sweep, follow
+from the run's seed and the case's generated values only (a seeded `random.Random` per case). The values are schema-valid (a body string respects its
 `maxLength`; a path id is one Schemathesis itself would send: no `/`, braces, `.`/`..` or NUL once decoded), so
 a case stays positive: a 5xx is ST101 with the string in the curl line; a 400/422 on a free query string is the
 server's discretion (mmcontract.st.discretion) like any other generated value.
@@ -120,13 +121,24 @@ def free_strings(spec: dict[str, Any]) -> dict[str, Slots]:
     return table
 
 
-def _draw(rng: random.Random, fits: Any) -> str:
-    """A class first, then a string of it: every class is as likely as any other, however many it holds."""
+_SWEPT: dict[tuple[str, str], int] = {}  # (operation, slot) -> corpus strings drawn for it in this process
+
+
+def _draw(rng: random.Random, fits: Any, slot: tuple[str, str], seed: int) -> str:
+    """The sweep first: the first strings a slot receives in a process are the first fitting string of each
+    class, one class after the other (in an order rotated by the seed), so every class reaches every slot that
+    receives as many strings as there are classes. Then a class drawn, then a string of it: every class is as
+    likely as any other, however many strings it holds."""
     by_kind: dict[str, list[str]] = {}
     for hostile in corpus():
         if fits(hostile.value):
             by_kind.setdefault(hostile.kind, []).append(hostile.value)
-    return rng.choice(by_kind[rng.choice(sorted(by_kind))])
+    kinds = sorted(by_kind)
+    drawn = _SWEPT.get(slot, 0)
+    _SWEPT[slot] = drawn + 1
+    if drawn < len(kinds):
+        return by_kind[kinds[(drawn + seed) % len(kinds)]][0]
+    return rng.choice(by_kind[rng.choice(kinds)])
 
 
 def make_hostile(case: Any, slots: Slots, seed: int, *, known: Any, prefix: str | None) -> list[str]:
@@ -146,7 +158,8 @@ def make_hostile(case: Any, slots: Slots, seed: int, *, known: Any, prefix: str 
             json.dumps(case.body, default=str),
         )
     )
-    rng = random.Random(f"{seed}|{case.operation.label}|{generated}")
+    label = case.operation.label
+    rng = random.Random(f"{seed}|{label}|{generated}")
     changed: list[str] = []
     write = case.method.upper() in WRITE_METHODS
     if slots.path and not write and not meta.is_negative_at(ParameterLocation.PATH):
@@ -156,7 +169,7 @@ def make_hostile(case: Any, slots: Slots, seed: int, *, known: Any, prefix: str 
         keep_real = meta.generation.mode.is_positive or rng.randrange(PATH_SHARE) != 0
         for name in sorted(slots.path & set(path)):
             if not (keep_real and known(path[name])):
-                path[name] = path_form(_draw(rng, fits_path))
+                path[name] = path_form(_draw(rng, fits_path, (label, f"path.{name}"), seed))
                 changed.append(f"path.{name}")
         if changed:
             case.path_parameters = path
@@ -165,7 +178,7 @@ def make_hostile(case: Any, slots: Slots, seed: int, *, known: Any, prefix: str 
     if slots.query:
         query = dict(case.query or {})
         for name in sorted(slots.query & set(query)):
-            query[name] = _draw(rng, lambda value: True)
+            query[name] = _draw(rng, lambda value: True, (label, f"query.{name}"), seed)
             changed.append(f"query.{name}")
         case.query = query
     if slots.body and isinstance(case.body, dict):
@@ -173,7 +186,12 @@ def make_hostile(case: Any, slots: Slots, seed: int, *, known: Any, prefix: str 
         for name, max_length in sorted(slots.body.items()):
             if not isinstance(body.get(name), str):
                 continue
-            value = _draw(rng, lambda v, m=max_length: m is None or len(v) + len(prefix or "") <= m)
+            value = _draw(
+                rng,
+                lambda v, m=max_length: m is None or len(v) + len(prefix or "") <= m,
+                (label, f"body.{name}"),
+                seed,
+            )
             body[name] = prefix + value if prefix and name in ("name", "registeredModelName") else value
             changed.append(f"body.{name}")
         case.body = body

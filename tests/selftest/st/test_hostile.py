@@ -5,7 +5,6 @@ the seed and the case alone."""
 
 from __future__ import annotations
 
-import copy
 from types import SimpleNamespace
 from typing import Any
 from urllib.parse import unquote
@@ -13,6 +12,7 @@ from urllib.parse import unquote
 from schemathesis.core.parameters import ParameterLocation
 
 from mmcontract.spec import load_spec
+from mmcontract.st import hostile
 from mmcontract.st.hostile import Slots, corpus, fits_path, free_strings, make_hostile, path_form
 
 REAL = "65b000000000000000000004"
@@ -87,23 +87,34 @@ def test_positive_reads_keep_real_ids_and_unknown_ids_become_hostile() -> None:
     assert fits_path(unquote(unknown.path_parameters["modelPackageId"]))
 
 
-def test_query_and_body_strings_of_positive_cases_only_and_reproducibly() -> None:
+def _creates(seed: int) -> list[Any]:
+    """Forty create cases through make_hostile, from a fresh sweep."""
+    hostile._SWEPT.clear()
     slots = Slots(query={"search"}, body={"name": 1024, "description": 2048})
     label = "POST /modelPackages/fromLeaderboard/"
-    changed = 0
+    cases = []
     for i in range(40):
         body = {"modelId": "m", "name": f"n{i}", "description": "d"}
         case = _case("POST", label, path_parameters={}, query={}, body=body)
-        again = copy.deepcopy(case)
-        if make_hostile(case, slots, 7, known=lambda v: False, prefix="mmcontract-run-"):
-            changed += 1
-            assert case.body["name"].startswith("mmcontract-run-") and len(case.body["name"]) <= 1024
-            assert case.body["modelId"] == "m"
-        make_hostile(again, slots, 7, known=lambda v: False, prefix="mmcontract-run-")
-        assert again.body == case.body  # the same seed and case: the same strings
+        make_hostile(case, slots, seed, known=lambda v: False, prefix="mmcontract-run-")
         negative = _case("POST", label, positive=False, path_parameters={}, query={}, body=dict(body))
-        assert make_hostile(negative, slots, 7, known=lambda v: False, prefix=None) == []
-    assert 10 < changed < 30  # about 1 in HOSTILE_SHARE
+        assert make_hostile(negative, slots, seed, known=lambda v: False, prefix=None) == []
+        cases.append(case)
+    return cases
+
+
+def test_query_and_body_strings_of_positive_cases_only_and_reproducibly() -> None:
+    cases = _creates(7)
+    changed = [c for c in cases if c.body["name"] != f"n{cases.index(c)}"]
+    assert 10 < len(changed) < 30  # about 1 in HOSTILE_SHARE
+    for case in changed:
+        assert case.body["name"].startswith("mmcontract-run-") and len(case.body["name"]) <= 1024
+        assert case.body["modelId"] == "m"
+    assert [c.body for c in _creates(7)] == [
+        c.body for c in cases
+    ]  # the same seed and cases: the same strings
+    heads = {c.body["description"] for c in changed[:12]}
+    assert {"%", "'", "\\"} <= heads  # the sweep: each class's first string before any repeats
 
 
 def test_write_path_ids_are_left_to_the_steering() -> None:
