@@ -7,7 +7,10 @@ of the same size. Runs alternate target and control and the figures are medians,
 and shared. Goals: get-by-id >= 0.5 of its control's requests/s, list >= 0.25.
 
 Suite part: wall time of `mmcontract run` per profile against the embedded server, and the suite's test cases
-per second next to plain `schemathesis run` on the same spec with the same example budget (goal >= 0.8).
+per second next to plain `schemathesis run` on the same spec with the same example budget (goal >= 0.8); and the
+quick profile against the embedded server as variant `no-registered-model-name` (a server that ignores the
+off-page registeredModelName, so the suite cannot create a registered model) next to the plain embedded run,
+alternating (goal: within 1.2x; reported, not asserted).
 
 `served()` is also what the socket self-tests use to run a real `mmcontract serve` process.
 """
@@ -43,6 +46,8 @@ GOALS = {"get": 0.5, "list": 0.25}
 SUITE_RATE_GOAL = 0.8
 REPO_ROOT = Path(__file__).resolve().parents[2]
 PROFILE_GOALS_S = {"quick": 60.0, "default": 300.0}
+VARIANT_GOAL = 1.2  # the quick profile on a server where nothing can be created, at most this x the plain run
+BENCH_VARIANT = "no-registered-model-name"
 
 # wrk reports through this script: one JSON line, latencies in microseconds.
 _WRK_LUA = """
@@ -392,11 +397,14 @@ def _plain_schemathesis(
     return int(document["test_cases"]["generated"]), wall
 
 
-def run_profile(profile: str, *, seed: int, workdir: Path) -> tuple[float, int, dict[str, object]]:
-    """Wall time, exit code and summary.json of `mmcontract run --profile P` on the embedded server."""
-    report_dir = workdir / f"run-{profile}"
+def run_profile(
+    profile: str, *, seed: int, workdir: Path, variant: str | None = None
+) -> tuple[float, int, dict[str, object]]:
+    """Wall time, exit code and summary.json of `mmcontract run --profile P` on the embedded server (as
+    `variant`, a legal variant of the reference server, if given)."""
+    report_dir = workdir / f"run-{profile}{'-' + variant if variant else ''}"
     command = [sys.executable, "-m", "mmcontract", "run", "--profile", profile, "--seed", str(seed)]
-    command += ["--report-dir", str(report_dir)]
+    command += ["--report-dir", str(report_dir)] + (["--variant", variant] if variant else [])
     env = {k: v for k, v in os.environ.items() if k not in ("DATAROBOT_ENDPOINT", "DATAROBOT_API_TOKEN")}
     started = time.monotonic()
     result = subprocess.run(command, capture_output=True, text=True, env=env, check=False, timeout=3600)
@@ -452,6 +460,78 @@ def bench_suite(*, profiles: Sequence[str], seed: int, runs: int, log: bool = Tr
     return results
 
 
+@dataclass
+class VariantRun:
+    """The same profile on the embedded server plain and as a variant: wall times (medians) and their ratio."""
+
+    profile: str
+    variant: str
+    runs: int
+    plain_wall_s: float
+    variant_wall_s: float
+    plain_exit: int
+    variant_exit: int
+    ratio: float
+    goal: float = VARIANT_GOAL
+    errors: list[str] = field(default_factory=list)  # why a run could not run (its summary's errors), if any
+
+    @property
+    def met(self) -> bool:
+        return self.ratio <= self.goal
+
+
+def bench_variant(*, profile: str, variant: str, seed: int, runs: int, log: bool = True) -> VariantRun:
+    """`profile` on the plain embedded server and as `variant`, alternating `runs` times; medians."""
+    say = print if log else (lambda *a, **k: None)
+    plain: list[tuple[float, int]] = []
+    varied: list[tuple[float, int]] = []
+    with tempfile.TemporaryDirectory(prefix="mmcontract-bench-variant-") as tmp:
+        errors: list[str] = []
+        for _ in range(runs):
+            for kind, out in ((None, plain), (variant, varied)):
+                wall, code, summary = run_profile(profile, seed=seed, workdir=Path(tmp), variant=kind)
+                out.append((wall, code))
+                found = summary.get("errors")
+                errors += [f"{kind or 'plain'}: {e}"[:300] for e in found] if isinstance(found, list) else []
+    plain_wall = statistics.median(w for w, _ in plain)
+    variant_wall = statistics.median(w for w, _ in varied)
+    result = VariantRun(
+        profile=profile,
+        variant=variant,
+        runs=runs,
+        plain_wall_s=round(plain_wall, 1),
+        variant_wall_s=round(variant_wall, 1),
+        plain_exit=max(c for _, c in plain),
+        variant_exit=max(c for _, c in varied),
+        ratio=round(variant_wall / plain_wall, 2),
+        errors=errors,
+    )
+    say(
+        f"  {profile} as {variant}: {result.variant_wall_s} s vs {result.plain_wall_s} s, ratio {result.ratio}"
+    )
+    return result
+
+
+def variant_table(results: Sequence[VariantRun]) -> str:
+    headers = [
+        "profile",
+        "variant",
+        "runs",
+        "plain s",
+        "variant s",
+        "ratio",
+        "goal",
+        "",
+        "exit plain/variant",
+    ]
+    rows = [
+        [r.profile, r.variant, r.runs, f"{r.plain_wall_s:.1f}", f"{r.variant_wall_s:.1f}", f"{r.ratio:.2f}",
+         f"<= {r.goal}", _verdict(r.met), f"{r.plain_exit}/{r.variant_exit}"]
+        for r in results
+    ]  # fmt: skip
+    return _table(headers, rows)
+
+
 def schema_figure(summary: dict[str, object]) -> str:
     """The response-schema coverage of a run's summary.json: "1193/1292 (92.3%), 66 not present"."""
     block = summary.get("schema_coverage")
@@ -505,6 +585,11 @@ def build_parser() -> argparse.ArgumentParser:
         "--suite-runs", type=int, default=2, help="runs per profile (and of plain Schemathesis)"
     )
     parser.add_argument(
+        "--variant",
+        default=BENCH_VARIANT,
+        help="reference server variant timed against the plain embedded server at quick ('' to skip)",
+    )
+    parser.add_argument(
         "--json", default=str(REPO_ROOT / "reports" / "bench.json"), help="where to write results"
     )
     return parser
@@ -546,6 +631,18 @@ def main(argv: Sequence[str] | None = None) -> int:
             for r in runs
         ]
         print(suite_table(runs))
+        if args.variant:
+            print(
+                f"suite: quick on the embedded server as variant {args.variant} next to the plain embedded run, "
+                f"alternating, {args.suite_runs} runs each, medians (goal <= {VARIANT_GOAL}x; reported, not asserted)"
+            )
+            variant = bench_variant(
+                profile="quick", variant=args.variant, seed=args.seed, runs=args.suite_runs
+            )
+            document["variant"] = asdict(variant) | {"met": variant.met}
+            print(variant_table([variant]))
+            for error in variant.errors:
+                print(f"  could not run: {error}")
     out = Path(args.json)
     out.parent.mkdir(parents=True, exist_ok=True)
     out.write_text(json.dumps(document, indent=2) + "\n")

@@ -55,6 +55,7 @@ from mmcontract.target.config import (
     normalize_base_url,
 )
 from mmcontract.target.reproduce import strip_secret
+from mmcontract.target.writable import UP_FRONT_DELETE, WRITABLE_HELP
 
 SUITE_ENV = "MMCONTRACT_SUITE_DIR"
 DEFAULT_REPORT_DIR = "reports"
@@ -76,10 +77,18 @@ def configure(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--allow-writes",
         action="store_true",
-        help="allow POST/PATCH/DELETE (only on resources "
-        "the suite creates); without it not one write request is sent",
+        help="allow POST/PATCH/DELETE (only on resources the suite creates, and on the registered models "
+        "named by --writable-registered-model); without it not one write request is sent",
     )
     parser.add_argument("--leaderboard-model-id", help="leaderboard model to create registered models from")
+    parser.add_argument(
+        "--writable-registered-model",
+        dest="writable_registered_models",
+        action="append",
+        default=[],
+        metavar="ID",
+        help=WRITABLE_HELP,
+    )
     parser.add_argument(
         "--profile", choices=PROFILES, default="default", help="example budget (default: default)"
     )
@@ -120,6 +129,8 @@ def configure(parser: argparse.ArgumentParser) -> None:
     )
     # internal: the fault proofs run the embedded server with one fault, on the operations that matter
     parser.add_argument("--fault", help=argparse.SUPPRESS)
+    # internal: the embedded server as a legal variant (mmcontract.reference.variants), e.g. for `make bench`
+    parser.add_argument("--variant", dest="variants", action="append", default=[], help=argparse.SUPPRESS)
     parser.add_argument("--operation", dest="operations", action="append", default=[], help=argparse.SUPPRESS)
     parser.add_argument("--check", dest="checks", action="append", default=[], help=argparse.SUPPRESS)
     parser.add_argument("--quiet", action="store_true", help=argparse.SUPPRESS)
@@ -145,6 +156,8 @@ class RunOptions:
     checks: tuple[str, ...] = ()
     quiet: bool = False
     level: Level = "page"
+    writable_registered_models: tuple[str, ...] = ()
+    variants: tuple[str, ...] = ()
     min_schema_coverage: float | None = None
 
 
@@ -277,6 +290,7 @@ def _run(options: RunOptions, seed: int) -> RunResult:
         "operations": tuple(options.operations),
         "checks": tuple(options.checks),
         "level": options.level,
+        "writable_registered_models": tuple(options.writable_registered_models),
         "min_schema_coverage": options.min_schema_coverage,
     }
     if endpoint:
@@ -292,9 +306,14 @@ def _run(options: RunOptions, seed: int) -> RunResult:
             **common,
         )
     else:
+        from mmcontract.reference.variants import parse
         from mmcontract.target.embedded import start_embedded
 
-        embedded = start_embedded(fault=options.fault)
+        try:
+            variants = parse(options.variants)
+        except ValueError as exc:
+            raise UsageError(f"--variant: {exc}") from None
+        embedded = start_embedded(fault=options.fault, variants=variants)
         target = TargetConfig(
             base_url=embedded.base_url,
             token=embedded.token,
@@ -308,11 +327,19 @@ def _run(options: RunOptions, seed: int) -> RunResult:
     try:
         probe(target)
         where = "embedded reference server" + (f", fault {options.fault}" if options.fault else "")
+        where += f", variant {','.join(options.variants)}" if options.variants else ""
         _say(
             options,
             f"mmcontract run: {target.base_url} ({where if embedded else 'target'}), "
             f"profile {target.profile}, seed {seed}, writes {'allowed' if target.allow_writes else 'off'}",
         )
+        if target.allow_writes and target.writable_registered_models:
+            named = ", ".join(target.writable_registered_models)
+            _say(
+                options,
+                f"mmcontract run: writable registered models {named}: "
+                + UP_FRONT_DELETE.format(model=target.writable_registered_models[-1]),
+            )
         started = now_iso()
         with tempfile.TemporaryDirectory(prefix="mmcontract-run-") as tmp, _sigterm_interrupts():
             errors = _run_pytest(target, suite, Path(tmp), options)
@@ -384,7 +411,13 @@ def _finish_cleanup(target: TargetConfig, results: Path, run_id: str) -> None:
         return
     created, cleaned = litter.created_from_records(records)
     with open_client(target) as client:
-        report = litter.clean_up(client, created, litter.name_prefix(run_id), cleaned=cleaned)
+        report = litter.clean_up(
+            client,
+            created,
+            litter.name_prefix(run_id),
+            cleaned=cleaned,
+            protected=target.writable_registered_models,
+        )
     record = strip_secret(json.dumps(report.record()), target.token) or ""
     (results / f"results-runner-{os.getpid()}.jsonl").write_text(record + "\n", encoding="utf-8")
 

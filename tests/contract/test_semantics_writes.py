@@ -1,5 +1,7 @@
-"""MM401-MM407: writes, only with --allow-writes and only on registered models this run created
-(`writable_registered_model` is fresh for each test, so the destructive checks do not depend on order)."""
+"""MM401-MM407: writes, only with --allow-writes and only on what this run created or the user named
+(`writable_registered_model` is fresh for each test, so the destructive checks do not depend on order; on a
+server where none can be created, a --writable-registered-model, restored after each test). MM402 DELETEs and
+runs last; MM403 archives a package the run created (no registered model needed)."""
 
 from __future__ import annotations
 
@@ -28,16 +30,14 @@ def test_patch_persists(api, target, writable_registered_model):
 
 
 @mm("MM402", f"DELETE {RM}")
-def test_delete_archives_all(api, target, writable_registered_model):
-    rm = writable_registered_model.registered_model_id
+def test_delete_archives_all(api, target, deletable_registered_model):
+    rm = deletable_registered_model.registered_model_id
     run_check(target.covers, [f"DELETE {RM}", f"GET {RM}"], lambda: writes.check_delete_archives_all(api, rm))
 
 
 @mm("MM403", "POST /modelPackages/{modelPackageId}/archive/")
-def test_archive_sets_flag(api, target, writable_registered_model):
-    package = writable_registered_model.model_package_id
-    if not package:
-        pytest.skip("the created registered model's model package id is unknown")
+def test_archive_sets_flag(api, target, writable_model_package):
+    package = writable_model_package
     run_check(
         target.covers,
         ["POST /modelPackages/{modelPackageId}/archive/", "GET /modelPackages/"],

@@ -34,12 +34,12 @@ def _count(state: Any, case: Any, response: Any) -> None:
     state.observe_schema(method, url, status, response.json)  # response-schema coverage (validated next)
 
 
-def run_case(case: Any, target: TargetConfig) -> None:
+def run_case(case: Any, target: TargetConfig) -> Any:
     """Send one generated case (waiting out 429 + Retry-After), count it, and validate the answer.
 
     Failures are noted with their curl line and response excerpt before they propagate, so the report can
     show the request that failed. A request timeout is a failure of the operation; the test stops there
-    rather than spend the budget (and shrinking) on more timeouts.
+    rather than spend the budget (and shrinking) on more timeouts. Returns the (validated) response.
     """
     state = plugin.session_state()
     nodeid = plugin.current_nodeid()
@@ -89,6 +89,7 @@ def run_case(case: Any, target: TargetConfig) -> None:
                 nodeid, {"check": failure.code, "curl": curl, "response_excerpt": excerpt, "bundle": names}
             )
         raise
+    return response
 
 
 def note_client_findings(case: Any, response: Any, target: TargetConfig) -> None:

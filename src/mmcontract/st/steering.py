@@ -41,6 +41,10 @@ class Steering:
         default_factory=dict
     )  # write operation -> (rm id, package id)
     created_ids: set[str] = field(default_factory=set)  # every id this run created
+    named: set[str] = field(default_factory=set)  # --writable-registered-model ids: written to, never DELETEd
+    pinned: set[int] = field(
+        default_factory=set
+    )  # id() of added cases (st.full_pages): their ids stay as built
     recipients: list[dict[str, Any]] = field(default_factory=list)  # sharing recipients found on the target
     leaderboard_model_id: str | None = None
     steered: int = 0
@@ -57,7 +61,7 @@ class Steering:
     def choose(self, case: Any) -> dict[str, str] | None:
         """Path parameters to send instead of the generated ones, or None to keep them."""
         path = case.path_parameters or {}
-        if not path:
+        if not path or id(case) in self.pinned:
             return None
         digest = zlib.crc32(repr(sorted((k, str(v)) for k, v in path.items())).encode())
         if case.method.upper() in WRITE_METHODS:
@@ -102,7 +106,9 @@ class Steering:
         if created is None or digest % STEER_SHARE == 0:
             return {name: nowhere_id() for name in path}
         rm_id, package_id = created
-        return {name: (rm_id if name == "registeredModelId" else package_id) for name in path}
+        if case.method.upper() == "DELETE" and rm_id in self.named:
+            rm_id = ""  # only MM402 DELETEs a named registered model (last, as the run said up front)
+        return {name: (rm_id if name == "registeredModelId" else package_id) or nowhere_id() for name in path}
 
 
 STEERING = Steering()

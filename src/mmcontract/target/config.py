@@ -76,6 +76,9 @@ class TargetConfig:
     level: Level = (
         "page"  # the verdict asked for: page, or client (the page plus the official client's needs)
     )
+    # registered models the user lets the suite write to (--writable-registered-model): restored after each write
+    # test, but one test (MM402) DELETEs one of them, for good
+    writable_registered_models: tuple[str, ...] = ()
     min_schema_coverage: float | None = (
         None  # --min-schema-coverage: a lower response-schema coverage is incomplete
     )
@@ -99,6 +102,14 @@ class TargetConfig:
             )
         if not self.token:
             raise UsageError(f"no API token: pass --token or set {ENV_TOKEN}")
+        if self.writable_registered_models and not self.allow_writes:
+            raise UsageError(
+                "--writable-registered-model needs --allow-writes (it names what writes may change)"
+            )
+        if any(not ident.strip() or "/" in ident for ident in self.writable_registered_models):
+            raise UsageError(
+                "--writable-registered-model takes a registered model id (no empty value, no '/')"
+            )
 
     def headers(self) -> dict[str, str]:
         """The auth header every request of the suite carries."""
@@ -133,6 +144,7 @@ class TargetConfig:
             args.append(f"--leaderboard-model-id={self.leaderboard_model_id}")
         if self.seed is not None:
             args.append(f"--seed={self.seed}")
+        args += [f"--writable-registered-model={ident}" for ident in self.writable_registered_models]
         if self.embedded:
             args.append("--mm-embedded")
         if self.min_schema_coverage is not None:

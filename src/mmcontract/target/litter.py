@@ -314,16 +314,19 @@ def clean_up(
     *,
     cleaned: Collection[tuple[str, str]] = (),
     on_cleaned: Callable[[Created], None] = lambda item: None,
+    protected: Collection[str] = (),
 ) -> CleanupReport:
     """Clean what the run created but for the (kind, id) pairs in `cleaned` (done before, e.g. by an
     interrupted child); see the module docstring. A registered model the records name (not by the run's
-    prefix) is deleted only if its versions are the run's own. Interrupted (Ctrl-C), it stops and lists what
-    remains as leftovers with `complete=False`."""
+    prefix) is deleted only if its versions are the run's own. `protected` ids (registered models the user
+    named with --writable-registered-model) are restored by the suite, never cleaned away, whatever their name.
+    Interrupted (Ctrl-C), it stops and lists what remains as leftovers with `complete=False`."""
     created = list(created)
     report = CleanupReport(prefix=prefix)
     ours = {item.id for item in created if item.kind == MODEL_PACKAGE}
     cleaner = _Cleaner(client, report, on_cleaned, ours, prefix)
-    pending = [item for item in created if (item.kind, item.id) not in cleaned]
+    cleaner.handled.update((REGISTERED_MODEL, ident) for ident in protected)  # restored, never cleaned away
+    pending = [item for item in created if (item.kind, item.id) not in cleaned and item.id not in protected]
     try:
         known = {item.id for item in created if item.kind == REGISTERED_MODEL}
         packages = [item for item in pending if item.kind == MODEL_PACKAGE]

@@ -43,3 +43,13 @@ def get_within_ceiling(client: httpx.Client, url: str, params: Params | None) ->
             _ceilings[key] = smaller
             return retry
     return response  # refused even at the floor: the original refusal is the violation
+
+
+def known_ceiling(url: str) -> int | None:
+    """The largest page a server served for `url` (relative, as listed) after refusing a larger one, if learned."""
+    return min((ceiling for (_, listed), ceiling in _ceilings.items() if listed == url), default=None)
+
+
+def learn_ceiling(base_url: str, url: str, ceiling: int) -> None:
+    """Remember a ceiling found outside `get_within_ceiling` (a full-page case refused its limit)."""
+    _ceilings[(base_url, url)] = ceiling

@@ -39,7 +39,7 @@ from mmcontract.checks.catalogue import found_by_schemathesis_tests
 from mmcontract.errors import MMContractError
 from mmcontract.report.model import LEVELS, SCHEMA_SHORTFALL
 from mmcontract.st.records import failures_from_exception
-from mmcontract.target import litter
+from mmcontract.target import litter, writable
 from mmcontract.target.config import (
     DEFAULT_REQUEST_TIMEOUT,
     ENV_ENDPOINT,
@@ -79,6 +79,14 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     group.addoption("--token-prefix", default="Bearer", choices=TOKEN_PREFIXES, help="Authorization scheme")
     group.addoption("--allow-writes", action="store_true", default=False, help="allow POST/PATCH/DELETE")
     group.addoption("--leaderboard-model-id", default=None, help="model to create registered models from")
+    group.addoption(
+        "--writable-registered-model",
+        dest="writable_registered_model",
+        action="append",
+        default=[],
+        metavar="ID",
+        help=writable.WRITABLE_HELP,
+    )
     group.addoption("--profile", default="default", choices=PROFILES, help="example budget")
     group.addoption("--seed", type=int, default=None, help="reproduce a run")
     group.addoption("--report-dir", default=None, help="write reports of this run here")
@@ -163,6 +171,10 @@ class _SessionState:
         self.findings: dict[str, dict[tuple[str, str, str], dict[str, Any]]] = defaultdict(dict)
         self.client_check_broken = False  # the client-level schema check could not run (reported once)
         self.created: list[CreatedModel] = []
+        self.lookup: str | None = None  # how this server names a create's registered model (learned once)
+        self.created_packages: list[str] = []  # packages the run created (archive tests need only a package)
+        self.writable_said = False  # the one line about what writes go to was said
+        self.spare: CreatedModel | None = None  # made by writable_line, handed to the first writer
         self.cases: dict[str, int] = defaultdict(int)  # nodeid -> cases a Schemathesis test sent
         self.timed_out: set[str] = set()
         self.discovering = False  # Schemathesis tests stopped by a request timeout
@@ -231,6 +243,7 @@ class _SessionState:
             "operations": operations,
             "checks": tuple(opt("mm_check") or ()),
             "level": opt("level"),
+            "writable_registered_models": tuple(opt("writable_registered_model") or ()),
             "min_schema_coverage": opt("min_schema_coverage"),
         }
         try:
@@ -493,53 +506,177 @@ def discovered(api: httpx.Client) -> Discovery:
         state.discovering = False
 
 
-def create_registered_model(api: httpx.Client, target: TargetConfig, purpose: str) -> CreatedModel:
-    """POST fromLeaderboard with a fresh registered model name; skip (never fail) when that is impossible."""
+NO_MODEL = (
+    "no registered model can be created on this target: a create's answer, its Location, the new package's "
+    "registeredModelId and one search by its unique name name none (the server ignores the off-page "
+    "registeredModelName)"
+)
+FIX_NOTHING_WRITABLE = "pass --writable-registered-model ID (a registered model the suite may change)"
+
+
+def _create(api: httpx.Client, target: TargetConfig, purpose: str) -> tuple[CreatedModel | None, str]:
+    """POST fromLeaderboard with a fresh unique name: (the registered model it made, "") or (None, why not).
+    How this server names the new registered model is learned on the run's first create and used for every
+    later one (mmcontract.target.writable): one lookup, no polling. A package made without a registered model
+    is kept for the tests that need only a package (archive)."""
+    state = session_state()
     if not target.allow_writes:
-        pytest.skip("writes are not allowed on this target (pass --allow-writes)")
+        return None, "writes are not allowed on this target (pass --allow-writes)"
     if not target.leaderboard_model_id:
-        pytest.skip("no --leaderboard-model-id: cannot create a registered model to write to")
+        return None, "no --leaderboard-model-id, so nothing can be created to write to"
+    if state.lookup == writable.NOTHING:
+        return None, NO_MODEL
     name = f"{litter.name_prefix()}{purpose}-{uuid.uuid4().hex[:10]}"
     body = {"modelId": target.leaderboard_model_id, "name": name, "registeredModelName": name}
     response = api.post("modelPackages/fromLeaderboard/", json=body)
     if response.status_code not in (200, 201, 202):
-        pytest.skip(
-            f"could not create a registered model: POST fromLeaderboard answered {response.status_code}"
+        return (
+            None,
+            f"could not create a registered model: POST fromLeaderboard answered {response.status_code}",
         )
-    payload: Any = None
-    with contextlib.suppress(ValueError):
-        payload = response.json()
-    package_id = payload.get("id") if isinstance(payload, dict) else None
-    model_id = payload.get("registeredModelId") if isinstance(payload, dict) else None
-    if not model_id:  # the 202 body is not documented: find the new registered model by its unique name
-        for _ in range(10):
-            listed = api.get("registeredModels/", params={"search": name, "limit": 10})
-            data = listed.json().get("data", []) if listed.status_code == 200 else []
-            match = [item for item in data if isinstance(item, dict) and item.get("name") == name]
-            if match:
-                model_id = match[0].get("id")
-                break
-            time.sleep(0.5)
+    package_id = writable.package_of(response) or ""
+    if state.lookup is None:
+        model_id, state.lookup = writable.learn(api, response, name)
+        state.write({"kind": "lookup", "way": state.lookup})
+    else:
+        model_id = writable.find(api, response, name, state.lookup)
+    made = [litter.Created(litter.MODEL_PACKAGE, package_id, name)] if package_id else []
+    if model_id:
+        made.append(litter.Created(litter.REGISTERED_MODEL, model_id, name))
+    state.record_created(made)  # the `api` hook did when the answer named them; not when found another way
     if not model_id:
-        pytest.skip("created a model package but could not find its registered model")
+        if package_id:
+            state.created_packages.append(package_id)
+        why = (
+            NO_MODEL
+            if state.lookup == writable.NOTHING
+            else "created a model package but could not find its registered model"
+        )
+        return None, why
     if not package_id:
         versions = api.get(f"registeredModels/{model_id}/versions/", params={"limit": 1})
         data = versions.json().get("data", []) if versions.status_code == 200 else []
         package_id = data[0].get("id") if data and isinstance(data[0], dict) else ""
     created = CreatedModel(str(model_id), str(package_id or ""))
-    state = session_state()
     state.created.append(created)
-    made = [litter.Created(litter.REGISTERED_MODEL, created.registered_model_id, name)]
-    if created.model_package_id:
-        made.append(litter.Created(litter.MODEL_PACKAGE, created.model_package_id, name))
-    state.record_created(made)  # the `api` hook did when the answer named them; not when it was found by name
+    return created, ""
+
+
+def _obtain(api: httpx.Client, target: TargetConfig, purpose: str) -> tuple[CreatedModel | None, str]:
+    """A registered model created for the caller alone (the one `writable_line` made first, if unused)."""
+    state = session_state()
+    if state.spare is not None:
+        spare, state.spare = state.spare, None
+        return spare, ""
+    return _create(api, target, purpose)
+
+
+def create_registered_model(api: httpx.Client, target: TargetConfig, purpose: str) -> CreatedModel:
+    """A registered model created for the caller; skip (never fail) when that is impossible."""
+    created, why = _obtain(api, target, purpose)
+    if created is None:
+        pytest.skip(why)
     return created
 
 
+def writable_line(api: httpx.Client, target: TargetConfig) -> str | None:
+    """Once per run, before the first write test: whether the run can create registered models to write to
+    (which also learns how this server names them). When it cannot, one line says so, why, what the writes go
+    to instead and which option fixes it (on stderr, and a `writable` record the reports read)."""
+    state = session_state()
+    if state.writable_said or not target.allow_writes:
+        return None
+    state.writable_said = True
+    created, why = _create(api, target, "writable")
+    state.spare = created
+    named = target.writable_registered_models
+    if created is not None:
+        return None
+    if named:
+        line = f"writes to registered models go to the named {', '.join(named)}: {why}"
+    else:
+        line = f"writes allowed, but no registered model to write to: {why}; {FIX_NOTHING_WRITABLE}"
+        state.write({"kind": "nothing-writable", "reason": why, "packages": bool(state.created_packages)})
+    if state.created_packages:
+        line += "; archive tests use model packages the run creates"
+    os.write(2, f"mmcontract: {line}\n".encode())
+    return line
+
+
+def _say_not_restored(problems: list[str]) -> None:
+    for problem in problems:
+        session_state().write({"kind": "not-restored", "line": problem})
+
+
+def restore_named(api: httpx.Client, before: writable.Snapshot) -> None:
+    """Put a named registered model back as it was; what could not be is reported (a leftover)."""
+    try:
+        problems = writable.restore(api, before)
+    except httpx.HTTPError as exc:
+        problems = [f"registered model {before.registered_model_id}: not restored: {type(exc).__name__}"]
+    _say_not_restored(problems)
+
+
+def writable_pair(api: httpx.Client, target: TargetConfig, purpose: str) -> tuple[str, str] | None:
+    """(registered model, model package) a Schemathesis write operation may change: created ones, else the
+    first named registered model and a package the run created; None when there is neither."""
+    created, _ = _obtain(api, target, purpose)
+    if created is not None:
+        return created.registered_model_id, created.model_package_id
+    state = session_state()
+    named = target.writable_registered_models[0] if target.writable_registered_models else ""
+    package = state.created_packages[-1] if state.created_packages else ""
+    return (named, package) if named or package else None
+
+
 @pytest.fixture
-def writable_registered_model(api: httpx.Client, target: TargetConfig) -> CreatedModel:
-    """A registered model (and its first version's model package) created for this test alone."""
-    return create_registered_model(api, target, "semantic")
+def writable_registered_model(api: httpx.Client, target: TargetConfig) -> Iterator[CreatedModel]:
+    """A registered model (and its first version's model package) created for this test alone; when none can
+    be created, the first --writable-registered-model (no package), restored after the test."""
+    created, why = _obtain(api, target, "semantic")
+    if created is not None:
+        yield created
+        return
+    if not target.writable_registered_models:
+        pytest.skip(f"{why}; {FIX_NOTHING_WRITABLE}")
+    before = writable.snapshot(api, target.writable_registered_models[0])
+    try:
+        yield CreatedModel(before.registered_model_id, "")
+    finally:
+        restore_named(api, before)
+
+
+@pytest.fixture
+def deletable_registered_model(api: httpx.Client, target: TargetConfig) -> CreatedModel:
+    """A registered model this test may DELETE: a created one, else the last --writable-registered-model (the
+    test runs after every other test: DELETE archives it for good, as the run said up front)."""
+    created, why = _obtain(api, target, "deleted")
+    if created is not None:
+        return created
+    if not target.writable_registered_models:
+        pytest.skip(f"{why}; {FIX_NOTHING_WRITABLE}")
+    return CreatedModel(target.writable_registered_models[-1], "")
+
+
+@pytest.fixture
+def writable_model_package(api: httpx.Client, target: TargetConfig) -> str:
+    """A model package this test may archive: one the run created with fromLeaderboard (a registered model is
+    not needed), else a live version of a --writable-registered-model (archiving it is for good)."""
+    created, why = _obtain(api, target, "package")
+    state = session_state()
+    if created is not None and created.model_package_id:
+        return created.model_package_id
+    if state.created_packages:
+        return state.created_packages.pop()
+    for rm in target.writable_registered_models:
+        listed = api.get(f"registeredModels/{rm}/versions/", params={"limit": 100})
+        data = listed.json().get("data", []) if listed.status_code == 200 else []
+        live = [
+            v["id"] for v in data if isinstance(v, dict) and v.get("id") and v.get("isArchived") is not True
+        ]
+        if live:
+            return str(live[-1])
+    pytest.skip(f"no model package to archive: {why or 'the created registered model has no known package'}")
 
 
 # -------------------------------------------------------------------------------------------- results
@@ -789,7 +926,12 @@ def clean_up_run(state: _SessionState) -> None:
 
     with open_client(target, transport=state.transport) as client:
         state.cleanup = litter.clean_up(
-            client, created, litter.name_prefix(state.run_id), cleaned=cleaned, on_cleaned=mark
+            client,
+            created,
+            litter.name_prefix(state.run_id),
+            cleaned=cleaned,
+            on_cleaned=mark,
+            protected=target.writable_registered_models,
         )
     state.write(state.cleanup.record())
 
@@ -830,10 +972,13 @@ def pytest_ignore_collect(collection_path: Path, config: pytest.Config) -> bool 
     return None
 
 
+@pytest.hookimpl(trylast=True)
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
-    """Internal selection, used by the fault proofs to keep each run small:
+    """The test that DELETEs (it may archive a --writable-registered-model for good) runs after every other.
+    Internal selection, used by the fault proofs to keep each run small:
     --mm-operation: only contract tests of those operations; --mm-check: only tests of those check codes (a
     Schemathesis test stays when any ST code is asked for)."""
+    items.sort(key=lambda item: "deletable_registered_model" in getattr(item, "fixturenames", ()))
     wanted_ops = set(config.getoption("mm_operation", None) or ())
     wanted_checks = set(config.getoption("mm_check", None) or ())
     if not wanted_ops and not wanted_checks:

@@ -58,6 +58,24 @@ def probe(target: TargetConfig) -> None:
         )
     if target.allow_writes and not target.embedded:
         _probe_write(target, timeout)
+    _probe_named(target, timeout)
+
+
+def _probe_named(target: TargetConfig, timeout: httpx.Timeout) -> None:
+    """Each --writable-registered-model must be a registered model the token reads: one line naming it, else."""
+    for ident in target.writable_registered_models:
+        try:
+            with httpx.Client(timeout=timeout, follow_redirects=False) as client:
+                response = client.get(
+                    f"{target.base_url}/registeredModels/{ident}/", headers=target.headers()
+                )
+        except httpx.HTTPError:
+            return  # the read probe answered: the suite reports what follows
+        if response.status_code != 200:
+            raise UsageError(
+                f"--writable-registered-model {ident}: GET /registeredModels/{ident}/ answered "
+                f"{response.status_code}; give the id of a registered model this token can see"
+            )
 
 
 def _is_list_page(response: httpx.Response) -> bool:

@@ -42,6 +42,9 @@ class RunSight:
     coverage: list[Coverage]
     list_pages: dict[str, tuple[int, int]]  # operation -> (2xx list pages, pages that held an item)
     target: TargetConfig
+    nothing_writable: str | None = (
+        None  # writes allowed, no registered model to write to: why (plugin record)
+    )
     schema_coverage: list[SchemaCoverage] = field(default_factory=list)
 
 
@@ -63,10 +66,23 @@ def _expected(sight: RunSight) -> list[Coverage]:
     return ops
 
 
+def _nothing_writable(sight: RunSight) -> list[str]:
+    """Writes allowed, but no registered model could be created and none was named: say why and what fixes it."""
+    if not sight.target.allow_writes or not sight.nothing_writable:
+        return []
+    return [
+        f"writes were allowed but there was no registered model to write to (PATCH, sharing, DELETE were not "
+        f"tested): {sight.nothing_writable}; pass --writable-registered-model ID (a registered model the suite "
+        "may change; it is restored after each write test, DELETE archives it for good)"
+    ]
+
+
 def _writes_impossible(sight: RunSight) -> list[str]:
     writes = [c for c in _expected(sight) if c.operation.split(" ", 1)[0] != "GET"]
     if not sight.target.allow_writes or not writes or any(c.cases_2xx for c in writes):
         return []
+    if sight.nothing_writable:
+        return []  # _nothing_writable says why, and what fixes it
     why = (
         "no --leaderboard-model-id, so nothing could be created to write to"
         if not sight.target.leaderboard_model_id
@@ -121,7 +137,13 @@ def _schema_shortfall(sight: RunSight) -> list[str]:
     ]
 
 
-COMPLETENESS_RULES: list[CompletenessRule] = [_never_2xx, _writes_impossible, _empty_lists, _schema_shortfall]
+COMPLETENESS_RULES: list[CompletenessRule] = [
+    _never_2xx,
+    _writes_impossible,
+    _nothing_writable,
+    _empty_lists,
+    _schema_shortfall,
+]
 
 
 def incomplete_reasons(sight: RunSight) -> list[str]:
@@ -220,9 +242,17 @@ def build_result(
     run_errors = list(errors or [])
     tally = Tally()
     leftovers: list[str] = []
+    not_restored: list[str] = []  # named registered models (--writable-registered-model) not put back
+    nothing_writable: str | None = None
 
     for record in records:
         kind = record.get("kind")
+        if kind == "nothing-writable":
+            nothing_writable = _clean(str(record.get("reason") or ""), target.token) or "unknown"
+            continue
+        if kind == "not-restored":
+            not_restored.append(_clean(f"not restored: {record.get('line')}", target.token) or "")
+            continue
         if kind == "coverage":
             for op, numbers in record.get("counts", {}).items():
                 for i, n in enumerate(list(numbers)[:4]):  # sent, 2xx, 2xx list pages, pages with an item
@@ -314,7 +344,13 @@ def build_result(
     ]
     list_pages = {op: (counts[op][2], counts[op][3]) for op in all_ops if op in counts}
     schema_rows = schema_coverage_of(records, target)
-    sight = RunSight(coverage=coverage, list_pages=list_pages, target=target, schema_coverage=schema_rows)
+    sight = RunSight(
+        coverage=coverage,
+        list_pages=list_pages,
+        target=target,
+        nothing_writable=nothing_writable,
+        schema_coverage=schema_rows,
+    )
     result = RunResult(
         target=target.base_url,
         spec_path=str(spec.SPEC_PATH),
@@ -331,7 +367,7 @@ def build_result(
         level=target.level,
         incomplete=[] if run_errors else incomplete_reasons(sight),
         skipped=dict(tally.skip_reasons),
-        leftovers=leftovers,
+        leftovers=leftovers + not_restored,
         schema_coverage=schema_rows,
         min_schema_coverage=target.min_schema_coverage,
     )
