@@ -7,10 +7,11 @@ of the same size. Runs alternate target and control and the figures are medians,
 and shared. Goals: get-by-id >= 0.5 of its control's requests/s, list >= 0.25.
 
 Suite part: wall time of `mmcontract run` per profile against the embedded server, and the suite's test cases
-per second next to plain `schemathesis run` on the same spec with the same example budget (goal >= 0.8); and the
-quick profile against the embedded server as variant `no-registered-model-name` (a server that ignores the
-off-page registeredModelName, so the suite cannot create a registered model) next to the plain embedded run,
-alternating (goal: within 1.2x; reported, not asserted).
+per second next to plain `schemathesis run` on the same spec with the same example budget (goal >= 0.8);
+`mmcontract compare` of two reference servers at the same profile and seed, as a ratio of that run's wall time
+(goal <= 2.2; reported, not asserted); and the quick profile against the embedded server as variant
+`no-registered-model-name` (a server that ignores the off-page registeredModelName, so the suite cannot create a
+registered model) next to the plain embedded run, alternating (goal: within 1.2x; reported, not asserted).
 
 `served()` is also what the socket self-tests use to run a real `mmcontract serve` process.
 """
@@ -44,6 +45,7 @@ CONTROL_PATH = f"{API_BASE}/_bench/constant"
 WRK_INSTALL = "apt-get update && apt-get install -y wrk"
 GOALS = {"get": 0.5, "list": 0.25}
 SUITE_RATE_GOAL = 0.8
+COMPARE_RATIO_GOAL = 2.2  # mmcontract compare at most this many times one run of the same profile
 REPO_ROOT = Path(__file__).resolve().parents[2]
 PROFILE_GOALS_S = {"quick": 60.0, "default": 300.0}
 VARIANT_GOAL = 1.2  # the quick profile on a server where nothing can be created, at most this x the plain run
@@ -356,6 +358,8 @@ class ProfileRun:
     plain_wall_s: float | None = None
     plain_cases_per_s: float | None = None
     rate_ratio: float | None = None
+    compare_wall_s: float | None = None  # `mmcontract compare` of two reference servers, same profile, seed
+    compare_ratio: float | None = None  # compare wall / run wall (goal <= COMPARE_RATIO_GOAL; reported only)
     schema_coverage: str | None = None  # response-schema nodes seen, reported (no goal asserted)
 
     @property
@@ -417,6 +421,23 @@ def run_profile(
     return wall, result.returncode, json.loads(summary_path.read_text())
 
 
+def run_compare(profile: str, *, seed: int, workdir: Path) -> float:
+    """Wall time of `mmcontract compare --profile P` between two `mmcontract serve` processes (started before
+    the clock starts: `run` starts its own embedded server, which costs well under a second)."""
+    token = f"bench-{secrets.token_hex(8)}"
+    with served(token=token) as first, served(token=token) as second:
+        command = [sys.executable, "-m", "mmcontract", "compare", "--baseline-endpoint", first.endpoint]
+        command += ["--endpoint", second.endpoint, "--profile", profile, "--seed", str(seed), "--quiet"]
+        command += ["--report-dir", str(workdir / f"compare-{profile}")]
+        env = {**os.environ, "DATAROBOT_API_TOKEN": token}
+        started = time.monotonic()
+        result = subprocess.run(command, capture_output=True, text=True, env=env, check=False, timeout=3600)
+        wall = time.monotonic() - started
+    if result.returncode not in (0, 1):
+        raise RuntimeError(f"mmcontract compare --profile {profile} failed: {result.stderr[-500:]}")
+    return wall
+
+
 def bench_suite(*, profiles: Sequence[str], seed: int, runs: int, log: bool = True) -> list[ProfileRun]:
     """Each profile `runs` times, alternating with plain Schemathesis at the same budget; medians."""
     say = print if log else (lambda *a, **k: None)
@@ -428,7 +449,9 @@ def bench_suite(*, profiles: Sequence[str], seed: int, runs: int, log: bool = Tr
             suite: list[tuple[float, int, int]] = []  # wall, exit code, cases
             schema_figures: list[str] = []
             plain: list[tuple[float, int]] = []  # wall, cases
+            compared: list[float] = []
             for _ in range(runs):
+                compared.append(run_compare(profile, seed=seed, workdir=workdir))
                 wall, code, summary = run_profile(profile, seed=seed, workdir=workdir)
                 totals = summary["totals"]
                 assert isinstance(totals, dict)
@@ -450,12 +473,17 @@ def bench_suite(*, profiles: Sequence[str], seed: int, runs: int, log: bool = Tr
                 runs=runs,
                 schema_coverage=schema_figures[-1] if schema_figures else None,
             )
+            run.compare_wall_s = round(statistics.median(compared), 1)
+            run.compare_ratio = round(run.compare_wall_s / run.wall_s, 2) if run.wall_s else None
             if plain:
                 run.plain_cases = int(statistics.median(c for _, c in plain))
                 run.plain_wall_s = round(statistics.median(w for w, _ in plain), 1)
                 run.plain_cases_per_s = round(statistics.median(c / w for w, c in plain), 1)
                 run.rate_ratio = round(run.cases_per_s / run.plain_cases_per_s, 3)
-            say(f"  profile {profile}: wall {run.wall_s} s, ratio {run.rate_ratio}")
+            say(
+                f"  profile {profile}: wall {run.wall_s} s, ratio {run.rate_ratio}; compare {run.compare_wall_s} s"
+                f" = {run.compare_ratio}x run"
+            )
             results.append(run)
     return results
 
@@ -555,6 +583,7 @@ def suite_table(results: Sequence[ProfileRun]) -> str:
     headers = ["profile", "runs", "wall s", "goal", "", "exit", "cases", "cases/s"]
     headers += ["plain --max-examples", "plain cases", "plain cases/s", "ratio", "goal", ""]
     headers += ["response schema"]
+    headers += ["compare s", "compare/run", "goal"]
     rows = []
     for r in results:
         rate_met = None if r.rate_ratio is None else r.rate_ratio >= SUITE_RATE_GOAL
@@ -565,6 +594,8 @@ def suite_table(results: Sequence[ProfileRun]) -> str:
             "-" if r.plain_cases_per_s is None else f"{r.plain_cases_per_s:.1f}",
             "-" if r.rate_ratio is None else f"{r.rate_ratio:.2f}", f">= {SUITE_RATE_GOAL}", _verdict(rate_met),
             r.schema_coverage or "-",
+            "-" if r.compare_wall_s is None else f"{r.compare_wall_s:.1f}",
+            "-" if r.compare_ratio is None else f"{r.compare_ratio:.2f}", f"<= {COMPARE_RATIO_GOAL}",
         ])  # fmt: skip
     return _table(headers, rows)
 

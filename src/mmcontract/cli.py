@@ -1,4 +1,4 @@
-"""Command-line entry point: `mmcontract serve|run|diff|doc-check|contract`.
+"""Command-line entry point: `mmcontract serve|run|diff|doc-check|contract|compare`.
 
 Each subcommand lives in its own module exposing `configure(parser)` and `execute(args) -> int`; this module
 only dispatches and turns errors into one line and an exit code (never a traceback).
@@ -22,6 +22,7 @@ SUBCOMMANDS: dict[str, tuple[str, str]] = {
     "diff": ("mmcontract.specdiff.cli", "breaking changes between two versions of the contract"),
     "doc-check": ("mmcontract.doccheck.cli", "compare the contract with a copy of the reference page"),
     "contract": ("mmcontract.contract.cli", "print the effective contract of a level (page or client)"),
+    "compare": ("mmcontract.compare.cli", "behaviour differences between two servers (an upgrade)"),
 }
 
 

@@ -361,15 +361,26 @@ def versions_match(
     (asked through the versions list's own filter) or, with `field`, a version whose field equals `value`."""
     op = LIST_OPERATIONS["GET /registeredModels/{registeredModelId}/versions/"]
 
+    def unlisted_versions(model_id: str, path: str) -> bool:
+        """Whether the model has versions its versions list does not show (fewer listed than lastVersionNum):
+        the page does not say archived versions are listed, so a server may hide them there."""
+        response = client.get(f"registeredModels/{model_id}/")
+        body = response.json() if response.status_code == 200 else None
+        last = body.get("lastVersionNum") if isinstance(body, dict) else None
+        return isinstance(last, int) and probe_total(client, op, path, "MM302") < last
+
     def related(model_id: str) -> bool | None:
         path = op.path(model_id)
         if field is None:
-            return probe_total(client, op, path, "MM302", params) > 0
-        result = collect(client, op, path, None, code="MM302", budget=budget)
-        values = [_get(v, field) for v in result.items]
-        if any(v == value for v in values):
+            found = probe_total(client, op, path, "MM302", params) > 0
+        else:
+            result = collect(client, op, path, None, code="MM302", budget=budget)
+            found = any(_get(v, field) == value for v in result.items)
+            if not found and not result.complete:
+                return None
+        if found:
             return True
-        return False if result.complete else None
+        return None if unlisted_versions(model_id, path) else False
 
     return related
 

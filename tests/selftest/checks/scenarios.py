@@ -94,11 +94,13 @@ def field_filter(operation: str, param: str, field: str, match: str, values: lis
     return run
 
 
-def stage(value: str) -> Scenario:
+def stage(value: str, param: str = "stage") -> Scenario:
+    """MM302 on a registered-model filter that reads the versions (`stage`, `buildStatus`)."""
+
     def run(ref: Reference) -> Any:
-        related = filtering.versions_match(ref.client, {"stage": value}, BUDGET)
+        related = filtering.versions_match(ref.client, {param: value}, BUDGET)
         return filtering.check_related_filter(
-            ref.client, "stage", value, related=related, budget=BUDGET, basis="selftest", related_desc="stage"
+            ref.client, param, value, related=related, budget=BUDGET, basis="selftest", related_desc=param
         )
 
     return run

@@ -10,7 +10,7 @@ The whole suite (Schemathesis included) on each variant: tests/selftest/runner/t
 from __future__ import annotations
 
 import pytest
-from scenarios import FAULT_SCENARIOS
+from scenarios import FAULT_SCENARIOS, stage
 
 from mmcontract.checks.violation import NotApplicable
 from mmcontract.reference.variants import VARIANTS
@@ -41,3 +41,18 @@ def test_every_check_passes_on_a_page_legal_server(reference, server: str) -> No
         assert all("registered model" in line for line in could_not_look), could_not_look
     else:
         assert could_not_look == []
+
+
+STAGES = ("Registered", "Development", "Staging", "Production", "Archived")
+BUILD_STATUSES = ("inProgress", "complete", "failed")
+
+
+@pytest.mark.parametrize("server", ["versions-hide-archived", "archived-listed", "default"])
+def test_version_filters_pass_where_archived_versions_are_hidden_or_listed(reference, server: str) -> None:  # type: ignore[no-untyped-def]
+    """The registered-model filters that read the versions (stage, buildStatus), on every documented value:
+    a versions list that hides archived versions (legal) cannot show that a model has no matching version."""
+    ref = reference(variants=frozenset() if server == "default" else frozenset({server}))
+    for value in STAGES:
+        stage(value)(ref)
+    for value in BUILD_STATUSES:
+        stage(value, "buildStatus")(ref)
