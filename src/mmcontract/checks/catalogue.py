@@ -90,6 +90,9 @@ _CHECKS = [
     CheckInfo("MM407", "create_readable", "writes", "A created model package is readable and well-formed"),
     CheckInfo("MM501", "rejects_invalid", "validation", "Documented bounds and enums are enforced"),
     CheckInfo("MM502", "accepts_valid", "validation", "Documented values are accepted"),
+    CheckInfo(
+        "MM503", "accepts_valid_pair", "validation", "A documented value is accepted where its pair is"
+    ),
     CheckInfo("MM601", "version_isolation", "isolation", "A version is not readable under another model"),
     CheckInfo("MM701", "auth_missing", "auth", "No token gets 401 on every operation"),
     CheckInfo("MM702", "auth_wrong", "auth", "A wrong token gets 401 on every operation"),

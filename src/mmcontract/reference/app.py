@@ -305,6 +305,8 @@ class ReferenceApi:
                 dumps({"message": f"Method {method} not allowed; allowed: {allowed}"}).encode(),
                 headers=[(b"allow", allowed.encode())],
             )
+        if self.fault == "robust-500-long-path-id" and any(len(arg) > 64 for arg in args):
+            raise ValueError("id does not fit the 64-character column")  # the injected defect: a crash
         for arg in args:
             if len(arg) > MAX_ID_LENGTH:
                 return json_reply(404, {"message": "Not found: id too long", "errors": {"id": "unknown id"}})
@@ -364,7 +366,8 @@ class ReferenceApi:
         }
 
     def _match(self, rest: str) -> tuple[dict[str, Handler], list[str]] | None:
-        handlers = self._routes.get(rest)
+        # a literal `*` in an id segment is an id, never the table's wildcard
+        handlers = self._routes.get(rest) if "*" not in rest else None
         if handlers is not None:
             return handlers, []
         segments = rest.split("/")
@@ -471,12 +474,16 @@ class ReferenceApi:
         if "omit-optional" in self.variants:
             shape_optional(doc, optional, omit=True)
 
-    def _deployment_docs(self, docs: list[str]) -> list[str]:
-        if not self.variants & {"omit-optional", "null-optional-nullable"}:
+    def _deployment_docs(self, docs: list[str], *, faulty: bool = False) -> list[str]:
+        if not faulty and not self.variants & {"omit-optional", "null-optional-nullable"}:
             return docs
         out = []
         for text in docs:
             doc = json.loads(text)
+            if faulty and self.fault == "item-deployments-missing-required":
+                doc.pop("status", None)
+            elif faulty:  # item-version-deployments-wrong-type
+                doc["registeredModelVersion"] = str(doc["registeredModelVersion"])
             self._shape(doc, DEPLOYMENT_OPTIONAL)
             out.append(dumps(doc))
         return out
@@ -576,6 +583,8 @@ class ReferenceApi:
         offset, limit = q.page(default_limit=0)  # the page: limit "defaults to 0" (no explicit limit)
         clauses, order = queries.features(q, package_id, fault=self.fault)
         total, docs = self._page("features", clauses, order, offset, limit)
+        if self.fault == "item-features-wrong-type":
+            docs = [dumps({**(f := json.loads(doc)), "importance": str(f["importance"])}) for doc in docs]
         return self._list_reply(req, total, docs, offset, limit)
 
     async def list_model_logs(self, req: Req) -> Reply:
@@ -585,15 +594,20 @@ class ReferenceApi:
         clauses = queries.Clauses()
         clauses.add("package_id = ?", package_id)
         order = "pos DESC" if "order-newest-first" in self.variants else "pos ASC"
-        total, docs = self._page("model_logs", clauses, order, offset, limit)
+        served = None if self.fault == "item-model-logs-over-max" else limit
+        total, docs = self._page("model_logs", clauses, order, offset, served)
         return self._list_reply(req, total, docs, offset, limit)
 
     async def list_package_shared_roles(self, req: Req) -> Reply:
         package_doc = json.loads(self._require_package(req.args[0]))
         # a package of no registered model (variant no-registered-model-name) keeps its grants under its id
-        return self._shared_roles_reply(req, package_doc["registeredModelId"] or package_doc["id"])
+        return self._shared_roles_reply(
+            req,
+            package_doc["registeredModelId"] or package_doc["id"],
+            faulty=self.fault == "item-package-shared-roles-missing-required",
+        )
 
-    def _shared_roles_reply(self, req: Req, rm_id: str) -> Reply:
+    def _shared_roles_reply(self, req: Req, rm_id: str, *, faulty: bool = False) -> Reply:
         q = req.query
         offset, limit = q.page()
         where, params = queries.shared_roles(q)
@@ -610,9 +624,22 @@ class ReferenceApi:
             limit,
             select=f"json_object('id', recipient_id, 'name', name, 'role', {role}, 'shareRecipientType', type)",
         )
+        if faulty and self.fault == "item-shared-roles-bad-enum":
+            docs = [dumps({**json.loads(doc), "shareRecipientType": "USER"}) for doc in docs]
+        elif faulty:  # item-package-shared-roles-missing-required
+            docs = [dumps({k: v for k, v in json.loads(doc).items() if k != "name"}) for doc in docs]
         return self._list_reply(req, total, docs, offset, limit, count_required=True)
 
     async def create_from_leaderboard(self, req: Req) -> Reply:
+        if self.fault == "reject-create-name-null":
+            raw = await req.body()
+            try:
+                body = json.loads(raw)
+            except ValueError:
+                body = None
+            if isinstance(body, dict) and "name" in body and body["name"] is None:
+                raise ApiError(422, "Unable to process the Model Package creation request", {"name": "null"})
+            req.receive = _replay(raw)
         doc = await self._create_package(req)
         return self._created(req, 200 if self.fault == "status-create-200" else 202, doc)
 
@@ -765,6 +792,8 @@ class ReferenceApi:
             raw = q.raw("offset")
             if raw is not None and raw.startswith("-") and raw[1:].isdigit() and int(raw) < 0:
                 raise ValueError(f"negative offset {raw}")  # the injected defect: an unhandled crash
+        if self.fault == "robust-500-search-percent" and "%" in (q.raw("search") or ""):
+            raise ValueError("unsupported format character in the search template")  # the injected defect
         if self.fault == "reject-valid-sort-desc" and q.raw("sortDirection") == "desc":
             raise ApiError(422, "Invalid sortDirection", {"sortDirection": "'desc' is not accepted"})
         offset, limit = q.page()
@@ -840,6 +869,8 @@ class ReferenceApi:
         self.store.archive_registered_model(
             rm_id, CALLER, with_versions=self.fault != "write-delete-keeps-versions"
         )
+        if self.fault == "status-delete-200":
+            return Reply(200, self._rm_docs([self._require_rm(rm_id)])[0].encode())
         return Reply(204, content_type=None)
 
     async def list_registered_model_deployments(self, req: Req) -> Reply:
@@ -849,12 +880,13 @@ class ReferenceApi:
         offset, limit = q.page()
         clauses, order = queries.deployments(q, rm_id=rm_id, package_id=None, variants=self.variants)
         total, docs = self._page("deployments", clauses, order, offset, limit)
-        return self._list_reply(req, total, self._deployment_docs(docs), offset, limit)
+        docs = self._deployment_docs(docs, faulty=self.fault == "item-deployments-missing-required")
+        return self._list_reply(req, total, docs, offset, limit)
 
     async def list_registered_model_shared_roles(self, req: Req) -> Reply:
         rm_id = req.args[0]
         self._require_rm(rm_id)
-        return self._shared_roles_reply(req, rm_id)
+        return self._shared_roles_reply(req, rm_id, faulty=self.fault == "item-shared-roles-bad-enum")
 
     async def update_shared_roles(self, req: Req) -> Reply:
         rm_id = req.args[0]
@@ -942,7 +974,10 @@ class ReferenceApi:
         offset, limit = q.page()
         clauses, order = queries.versions(q, self.store, rm_id, self.variants)
         total, docs = self._page("packages", clauses, order, offset, limit)
-        return self._list_reply(req, total, self._package_docs(docs), offset, limit)
+        docs = self._package_docs(docs)
+        if self.fault == "item-versions-bad-enum":
+            docs = [dumps({**json.loads(doc), "modelExecutionType": "leaderboard"}) for doc in docs]
+        return self._list_reply(req, total, docs, offset, limit)
 
     async def get_version_of_model(self, req: Req) -> Reply:
         row = self._require_version(
@@ -959,7 +994,8 @@ class ReferenceApi:
             q, rm_id=None if any_model else req.args[0], package_id=row["id"], variants=self.variants
         )
         total, docs = self._page("deployments", clauses, order, offset, limit)
-        return self._list_reply(req, total, self._deployment_docs(docs), offset, limit)
+        docs = self._deployment_docs(docs, faulty=self.fault == "item-version-deployments-wrong-type")
+        return self._list_reply(req, total, docs, offset, limit)
 
 
 def create_app(
@@ -993,6 +1029,15 @@ def create_app(
     app.state.api = api
     app.state.store = store
     return app
+
+
+def _replay(body: bytes) -> Callable[[], Awaitable[dict[str, Any]]]:
+    """An ASGI receive that hands `body` over again (a handler that read the body passes it on)."""
+
+    async def receive() -> dict[str, Any]:
+        return {"type": "http.request", "body": body, "more_body": False}
+
+    return receive
 
 
 def _with_vendor(value: Any) -> Any:

@@ -54,6 +54,42 @@ FAULTS: tuple[Fault, ...] = (
         "response-schema",
         "registered models report createdAt as '24/08/2019', not an RFC 3339 date-time",
     ),
+    # list items: one defect in the items of each list the existing faults leave alone
+    Fault(
+        "item-shared-roles-bad-enum",
+        "response-schema",
+        "registered model sharedRoles items report shareRecipientType 'USER', outside [user, group, organization]",
+    ),
+    Fault(
+        "item-package-shared-roles-missing-required",
+        "response-schema",
+        "model package sharedRoles items omit the required name",
+    ),
+    Fault(
+        "item-features-wrong-type",
+        "response-schema",
+        "model package features report importance as a string ('0.42')",
+    ),
+    Fault(
+        "item-model-logs-over-max",
+        "response-schema",
+        "modelLogs ignores limit and serves every entry from offset on: a page over the documented maxItems 100",
+    ),
+    Fault(
+        "item-deployments-missing-required",
+        "response-schema",
+        "registered model deployments items omit the required status",
+    ),
+    Fault(
+        "item-version-deployments-wrong-type",
+        "response-schema",
+        "version deployments items report registeredModelVersion as a string",
+    ),
+    Fault(
+        "item-versions-bad-enum",
+        "response-schema",
+        "registered model versions report modelExecutionType 'leaderboard', outside its enum",
+    ),
     # status codes
     Fault(
         "status-create-200", "status-code", "POST fromLeaderboard answers 200 instead of the documented 202"
@@ -64,6 +100,11 @@ FAULTS: tuple[Fault, ...] = (
         "POST archive answers 200 with a body instead of the documented 204",
     ),
     Fault("status-missing-410", "status-code", "an unknown registered model id answers 410 instead of 404"),
+    Fault(
+        "status-delete-200",
+        "status-code",
+        "DELETE of a registered model answers 200 with the archived model instead of the documented 204",
+    ),
     # content type
     Fault("content-type-text", "content-type", "the registered model list is served as text/plain"),
     Fault(
@@ -184,6 +225,11 @@ FAULTS: tuple[Fault, ...] = (
         "valid-input-rejected",
         "includeNonPredictionFeatures=True (a documented value) is rejected with 422",
     ),
+    Fault(
+        "reject-create-name-null",
+        "valid-input-rejected",
+        "fromLeaderboard rejects \"name\": null (the page's own example body) with 422 'Unable to process'",
+    ),
     # robustness
     Fault(
         "robust-500-negative-offset",
@@ -194,6 +240,18 @@ FAULTS: tuple[Fault, ...] = (
         "robust-500-non-ascii-search",
         "robustness",
         "a non-ASCII search term on model package lists crashes the handler (500)",
+    ),
+    Fault(
+        "robust-500-search-percent",
+        "robustness",
+        "a registered model search containing '%' crashes the handler (500): the term is spliced into a"
+        " printf-style template",
+    ),
+    Fault(
+        "robust-500-long-path-id",
+        "robustness",
+        "a path id longer than 64 characters crashes the handler (500): ids are copied into a 64-character"
+        " column",
     ),
     # auth
     Fault(

@@ -12,6 +12,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from mmcontract.st.discretion import is_server_discretion, query_params_table
+from mmcontract.st.hostile import install_hostile
 from mmcontract.st.lenience import is_excused_negative, lenience_table
 from mmcontract.st.steering import WRITE_METHODS, install_steering
 from mmcontract.target import plugin
@@ -105,6 +106,7 @@ def load_schema(target: TargetConfig) -> Any:
     import schemathesis
 
     install_steering()
+    install_hostile(target.seed)  # after the steering: it keeps the path ids the steering chose
     schema = schemathesis.openapi.from_path(str(spec_path()), config=build_config(target))
     if not target.allow_writes:
         schema = schema.exclude(method=list(WRITE_METHODS))

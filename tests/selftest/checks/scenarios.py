@@ -9,7 +9,7 @@ from typing import Any
 
 from conftest import Reference
 
-from mmcontract.checks import auth, filtering, isolation, ordering, pagination, validation, writes
+from mmcontract.checks import auth, filtering, isolation, ordering, pagination, pairs, validation, writes
 from mmcontract.checks.budget import budget_for
 from mmcontract.checks.listing import LIST_OPERATIONS, candidates_for, pick_instance
 from mmcontract.spec import load_spec
@@ -207,6 +207,16 @@ FAULT_SCENARIOS: dict[str, tuple[str, Scenario]] = {
     "robust-500-negative-offset": ("MM501", query_value(RMS, "offset", -1)),
     "reject-valid-sort-desc": ("MM502", query_value(RMS, "sortDirection", "desc")),
     "reject-valid-capital-true": ("MM502", query_value(FEATURES, "includeNonPredictionFeatures", "True")),
+    "reject-create-name-null": (
+        "MM503",
+        lambda ref: pairs.check_pairs(
+            ref.client,
+            load_spec(),
+            pairs.CREATE_FROM_LEADERBOARD,
+            name_prefix="mmcontract-selftest-",
+            leaderboard_model_id=ref.leaderboard_model_id,
+        ),
+    ),
     "isolation-version-any-model": (
         "MM601",
         lambda ref: isolation.check_version_isolation(ref.client, ref.discovered.versions, "version"),

@@ -73,6 +73,8 @@ def test_version_route_is_what_the_official_client_expects(api: Api) -> None:
         "/",
         "/api/v3/x",
         "/api/v2",
+        "/registeredModels/*/sharedRoles/",  # an id `*` (a hostile string) is an unknown id, not the wildcard
+        "/modelPackages/*/",
     ],
 )
 def test_unknown_paths_get_404_json(api: Api, path: str) -> None:

@@ -257,6 +257,58 @@ def robust_500_non_ascii_search(api: Api) -> bool:
     return api.get("/modelPackages/", params={"search": "café"}).status_code == 500
 
 
+def item_shared_roles_bad_enum(api: Api) -> bool:
+    roles = api.ok(f"/registeredModels/{rm(1)}/sharedRoles/")["data"]
+    return any(r["shareRecipientType"] == "USER" for r in roles)
+
+
+def item_package_shared_roles_missing_required(api: Api) -> bool:
+    return any("name" not in r for r in api.ok(f"/modelPackages/{pkg(25)}/sharedRoles/")["data"])
+
+
+def item_features_wrong_type(api: Api) -> bool:
+    return any(isinstance(f["importance"], str) for f in api.ok(f"/modelPackages/{pkg(4)}/features/")["data"])
+
+
+def item_model_logs_over_max(api: Api) -> bool:
+    page = api.ok(f"/modelPackages/{pkg(25)}/modelLogs/", params={"limit": 100})  # 130 entries
+    return len(page["data"]) > 100
+
+
+def item_deployments_missing_required(api: Api) -> bool:
+    return any("status" not in d for d in api.ok(f"/registeredModels/{rm(1)}/deployments/")["data"])
+
+
+def item_version_deployments_wrong_type(api: Api) -> bool:
+    for version in api.ok(f"/registeredModels/{rm(1)}/versions/")["data"]:
+        path = f"/registeredModels/{rm(1)}/versions/{version['id']}/deployments/"
+        if any(isinstance(d["registeredModelVersion"], str) for d in api.ok(path)["data"]):
+            return True
+    return False
+
+
+def item_versions_bad_enum(api: Api) -> bool:
+    versions = api.ok(f"/registeredModels/{rm(1)}/versions/")["data"]
+    return any(v["modelExecutionType"] == "leaderboard" for v in versions)
+
+
+def status_delete_200(api: Api) -> bool:
+    return api.delete(f"/registeredModels/{rm(8)}/").status_code == 200
+
+
+def reject_create_name_null(api: Api) -> bool:
+    body = {"modelId": LEADERBOARD_MODEL_IDS[2], "name": None}
+    return api.post("/modelPackages/fromLeaderboard/", json=body).status_code == 422
+
+
+def robust_500_search_percent(api: Api) -> bool:
+    return api.get("/registeredModels/", params={"search": "100%"}).status_code == 500
+
+
+def robust_500_long_path_id(api: Api) -> bool:
+    return api.get(f"/modelPackages/{'f' * 65}/").status_code == 500
+
+
 def auth_missing_token_accepted(api: Api) -> bool:
     return api.get("/registeredModels/", auth=False).status_code == 200
 
