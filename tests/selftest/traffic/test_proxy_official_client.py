@@ -54,11 +54,11 @@ OFF_PAGE = {
     ("MM902", "forChallenger"): True,
     ("MM902", "createdAtStartTs"): True,  # a naive datetime
     ("MM904", "Token"): True,  # Authorization: Token
-    # sent by datarobot 3.20.x create_for_leaderboard_item and list_versions, documented by neither level
-    ("MM903", "registeredModelId"): False,
-    ("MM903", "tags"): False,
-    ("MM903", "registeredModelTags"): False,
-    ("MM901", "tags"): False,
+    # sent by datarobot 3.20.x create_for_leaderboard_item and list_versions (the overlay's last two actions)
+    ("MM903", "registeredModelId"): True,
+    ("MM903", "tags"): True,
+    ("MM903", "registeredModelTags"): True,
+    ("MM901", "tags"): True,
 }
 
 
