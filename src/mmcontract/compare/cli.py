@@ -1,6 +1,7 @@
 """`mmcontract compare --baseline-endpoint URL --endpoint URL`: behaviour differences between two servers.
 
-Read-only: GET requests only. Exit 0 when no difference at or above --fail-on (default breaking), 1 otherwise,
+Read-only by default: GET requests only. --allow-writes adds a mirrored write battery (compare/writes.py): each
+side writes only to resources it creates (names with its run's prefix), cleaned up at the end, also after an error. Exit 0 when no difference at or above --fail-on (default breaking), 1 otherwise,
 2 when it could not run (bad input, a side unreachable, not this API, a refused token; one line).
 Tokens: --baseline-token or MMCONTRACT_BASELINE_TOKEN (falling back to DATAROBOT_API_TOKEN) for the baseline,
 --token or DATAROBOT_API_TOKEN for the other server; never printed or written.
@@ -74,6 +75,19 @@ def configure(parser: argparse.ArgumentParser) -> None:
         default=DEFAULT_REQUEST_TIMEOUT,
         help=f"seconds per request (default {DEFAULT_REQUEST_TIMEOUT:g})",
     )
+    parser.add_argument(
+        "--allow-writes",
+        action="store_true",
+        help="also send the write battery, mirrored: each side creates, changes and cleans up its own resources",
+    )
+    parser.add_argument(
+        "--leaderboard-model-id",
+        help="a leaderboard model of --endpoint to create packages from (needed with --allow-writes)",
+    )
+    parser.add_argument(
+        "--baseline-leaderboard-model-id",
+        help="the baseline's leaderboard model (default: --leaderboard-model-id)",
+    )
     parser.add_argument("--quiet", action="store_true", help="print only the summary line")
     parser.epilog = f"{len(RULES)} rules, levels {', '.join(reversed(LEVELS))}; see README 'Check an upgrade'"
 
@@ -116,13 +130,25 @@ def execute(args: argparse.Namespace) -> int:
         )
     except UsageError as exc:
         raise UsageError(str(exc).replace("--token or set", "--token/--baseline-token or set")) from None
+    if args.allow_writes and not args.leaderboard_model_id:
+        raise UsageError(
+            "--allow-writes needs --leaderboard-model-id (a leaderboard model to create packages from)"
+        )
     if not args.quiet:
         print(
             f"mmcontract compare: {baseline.base_url} -> {candidate.base_url}, profile {args.profile}, seed {seed}, "
-            "read-only"
+            + ("writes allowed (own resources, cleaned up)" if args.allow_writes else "read-only")
         )
+    options = CompareOptions(
+        baseline,
+        candidate,
+        tuple(args.ignore),
+        allow_writes=args.allow_writes,
+        leaderboard_model_id=args.leaderboard_model_id,
+        baseline_leaderboard_model_id=args.baseline_leaderboard_model_id,
+    )
     try:
-        result = compare(CompareOptions(baseline, candidate, tuple(args.ignore)))
+        result = compare(options)
     except MMContractError as exc:
         # could not run: the reports say so and why (replacing the previous comparison's), then one line, exit 2
         failed = CompareResult(baseline.base_url, candidate.base_url, args.profile, seed, error=str(exc))
@@ -140,6 +166,8 @@ def execute(args: argparse.Namespace) -> int:
             print(f"  {d.level:<8} {d.rule}  {d.operation}  {d.field}: {d.message}")
         if len(result.differences) > 20:
             print(f"  ... {len(result.differences) - 20} more in {args.report_dir}/summary.md")
+        for line in result.leftovers:
+            print(f"  left over: {line}")
     counts = {level: sum(d.level == level for d in result.differences) for level in reversed(LEVELS)}
     line = ", ".join(f"{n} {level}" for level, n in counts.items())
     sys.stdout.write(

@@ -407,14 +407,18 @@ class Comparer:
                     continue  # an item not listed: the item rules
                 if seg[-1].isdigit():
                     continue  # a shorter array: not a property
-                info = field_info(self.spec, path, status, list(seg))
-                level: Level = "breaking" if info.required or not info.known else "notable"
+                info = field_info(self.spec, path, status, list(seg), ex.request.method)
+                # a write's answer the contract leaves undescribed (the page is silent): notable, not breaking
+                unknown_breaks = not info.known and ex.request.method == "GET"
+                level: Level = "breaking" if info.required or unknown_breaks else "notable"
+                said = " (required by the contract)" if info.required else " (optional in the contract)"
+                if not info.known:
+                    said = " (not described by the contract)"
                 self.report(
                     ex,
                     "response-property-removed",
                     info.name,
-                    f"{info.name} ({pointer_text(seg)}) is missing"
-                    + (" (required by the contract)" if info.required else " (optional in the contract)"),
+                    f"{info.name} ({pointer_text(seg)}) is missing" + said,
                     level,
                 )
                 reported.append(seg)
@@ -424,7 +428,7 @@ class Comparer:
                     continue
                 if (seg[-2:-1] == ("data",) and seg[-1].startswith("#")) or seg[-1].isdigit():
                     continue
-                info = field_info(self.spec, path, status, list(seg))
+                info = field_info(self.spec, path, status, list(seg), ex.request.method)
                 self.report(
                     ex, "response-property-added", info.name, f"{info.name} ({pointer_text(seg)}) appeared"
                 )
@@ -432,7 +436,7 @@ class Comparer:
             else:
                 old, new = a[seg], b[seg]
                 told, tnew = json_type(old), json_type(new)
-                info = field_info(self.spec, path, status, list(seg))
+                info = field_info(self.spec, path, status, list(seg), ex.request.method)
                 if told != tnew:
                     if tnew == "null":
                         self.report(

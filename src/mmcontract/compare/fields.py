@@ -48,8 +48,8 @@ def _merged(spec: dict[str, Any], node: Any) -> tuple[dict[str, Any], str | None
     return node, name
 
 
-def response_schema(spec: dict[str, Any], path: str, status: int) -> Any:
-    responses = spec.get("paths", {}).get(path, {}).get("get", {}).get("responses", {})
+def response_schema(spec: dict[str, Any], path: str, status: int, method: str = "get") -> Any:
+    responses = spec.get("paths", {}).get(path, {}).get(method.lower(), {}).get("responses", {})
     response = responses.get(str(status)) or responses.get(f"{str(status)[0]}XX") or {}
     response, _ = _resolve(spec, response)
     content = response.get("content", {}) if isinstance(response, dict) else {}
@@ -58,9 +58,11 @@ def response_schema(spec: dict[str, Any], path: str, status: int) -> Any:
     return None
 
 
-def field_info(spec: dict[str, Any], path: str, status: int, segments: list[str]) -> FieldInfo:
+def field_info(
+    spec: dict[str, Any], path: str, status: int, segments: list[str], method: str = "get"
+) -> FieldInfo:
     pointer = "/" + "/".join("*" if s.startswith("#") else s for s in segments)
-    node: Any = response_schema(spec, path, status)
+    node: Any = response_schema(spec, path, status, method)
     owner: str | None = None
     parent: dict[str, Any] = {}
     last = ""

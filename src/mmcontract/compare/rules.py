@@ -92,6 +92,16 @@ _RULES = [
         "an error body changed its media type or fields (notable when `message` stays)",
     ),
     Rule("error-message-changed", "info", "an error message's text changed"),
+    Rule(
+        "write-status-changed",
+        "breaking",
+        "a write of the mirrored battery (--allow-writes) answers another status (notable within its class)",
+    ),
+    Rule(
+        "write-readback-changed",
+        "breaking",
+        "a read after a write (--allow-writes) shows other values, items or status than on the old server",
+    ),
 ]
 
 RULES: dict[str, Rule] = {rule.id: rule for rule in _RULES}

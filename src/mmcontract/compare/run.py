@@ -22,6 +22,7 @@ from mmcontract.compare.engine import (
     parse_pointer,
     send,
 )
+from mmcontract.compare.rules import RANK
 from mmcontract.errors import UsageError
 from mmcontract.report.redact import register_secret
 from mmcontract.spec import load_spec
@@ -38,6 +39,11 @@ class CompareOptions:
     candidate: TargetConfig
     ignore: tuple[str, ...] = ()
     probe: bool = True
+    allow_writes: bool = (
+        False  # the write battery (compare/writes.py), mirrored, each side on its own resources
+    )
+    leaderboard_model_id: str | None = None  # the candidate's, for the creates
+    baseline_leaderboard_model_id: str | None = None  # default: leaderboard_model_id
 
 
 @dataclass
@@ -55,6 +61,8 @@ class CompareResult:
     operations: list[str] = field(default_factory=list)
     duration_s: float = 0.0
     error: str | None = None  # could not run
+    writes: bool = False  # the write battery ran
+    leftovers: list[str] = field(default_factory=list)  # what the clean-up of the writes could not clean
 
 
 def _client(target: TargetConfig, auth: str = "token") -> httpx.Client:
@@ -248,13 +256,20 @@ def compare(options: CompareOptions) -> CompareResult:
                     request, send(base, request, None), send(base, request, None), send(cand, request, ids)
                 )
                 comparer.compare(exchange)
+        result.operations = sorted({r.operation for r in requests})
         differences = comparer.differences()
         if ids.forward:
             differences.insert(0, _id_format(found, ids))
+        if options.allow_writes:
+            result.writes = True
+            write_ids = IdMap(dict(ids.forward), dict(ids.backward))
+            differences += _writes(
+                options, result, Comparer(spec, write_ids, ignore, origins), base, cand, found, cand_found
+            )
+            differences.sort(key=lambda d: (-RANK[d.level], d.rule, d.operation, d.field))
         result.differences = differences
-        result.volatile_pointers = comparer.volatile_pointers
-        result.volatile_exchanges = comparer.volatile_exchanges
-        result.operations = sorted({r.operation for r in requests})
+        result.volatile_pointers += comparer.volatile_pointers
+        result.volatile_exchanges += comparer.volatile_exchanges
     finally:
         result.sent_baseline, result.sent_candidate = base.sent, cand.sent
         for side in (base, cand):
@@ -263,6 +278,40 @@ def compare(options: CompareOptions) -> CompareResult:
                     client.close()
     result.duration_s = round(time.monotonic() - started, 2)
     return result
+
+
+def _writes(
+    options: CompareOptions,
+    result: CompareResult,
+    comparer: Comparer,
+    base: Side,
+    cand: Side,
+    found: Discovery,
+    cand_found: Discovery,
+) -> list[Difference]:
+    """The write battery: twice on the baseline, once on the candidate, each run cleaned up after (always)."""
+    from mmcontract.compare import writes
+    from mmcontract.target import litter
+
+    cand_model = options.leaderboard_model_id or ""
+    base_model = options.baseline_leaderboard_model_id or cand_model
+    base_user, cand_user = writes.user_pair(found.recipients, cand_found.recipients)
+    runs = [writes.WriteRun(litter.name_prefix(litter.new_run_id())) for _ in range(3)]
+    plan_ = ((base, runs[0], base_model, base_user), (base, runs[1], base_model, base_user))
+    try:
+        for side, run, model, user in (*plan_, (cand, runs[2], cand_model, cand_user)):
+            try:
+                writes.run_battery(side, run, model, user)
+            finally:
+                writes.clean(side, run)
+    finally:
+        result.leftovers = [line for run in runs for line in run.leftovers]
+    result.operations = sorted({*result.operations, *(s.request.operation for s in runs[0].steps)})
+    result.requests += len(runs[0].steps)
+    found_differences = writes.compare_runs(comparer, *runs)
+    result.volatile_pointers += comparer.volatile_pointers
+    result.volatile_exchanges += comparer.volatile_exchanges
+    return found_differences
 
 
 def _origin(url: str) -> str:

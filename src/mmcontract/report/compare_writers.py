@@ -51,6 +51,8 @@ def build_summary(result: Any, fail_on: str) -> dict[str, Any]:
             "volatile_exchanges": result.volatile_exchanges,
         },
         "operations": list(result.operations),
+        "writes": bool(getattr(result, "writes", False)),
+        "leftovers": list(getattr(result, "leftovers", [])),
         "differences": [
             {
                 "rule": d.rule,
@@ -146,6 +148,13 @@ def render_markdown(result: Any, fail_on: str) -> str:
         f"{result.requests} requests · noise learned: {result.volatile_pointers} volatile field(s)",
         "",
     ]
+    if getattr(result, "writes", False):
+        leftovers = getattr(result, "leftovers", [])
+        lines += [
+            f"Writes: mirrored battery on each side's own resources; {len(leftovers)} left over after the clean-up",
+            "",
+        ]
+        lines += [f"- left over: {_md(line)}" for line in leftovers] + ([""] if leftovers else [])
     if result.differences:
         lines += ["| level | rule | operation | field | difference | seen |", "|---|---|---|---|---|---|"]
         lines += [

@@ -25,7 +25,7 @@ from mmcontract.reference.faults import FAULTS
 from mmcontract.reference.variants import VARIANTS
 from mmcontract.report.compare_writers import build_summary, validate, write_compare_reports
 from mmcontract.target.config import TargetConfig
-from mmcontract.target.embedded import EmbeddedServer, start_embedded
+from mmcontract.target.embedded import EMBEDDED_LEADERBOARD_MODEL_ID, EmbeddedServer, start_embedded
 
 # (kind, name) -> the rule that names the change
 VISIBLE: dict[tuple[str, str], str] = {
@@ -84,28 +84,45 @@ VISIBLE: dict[tuple[str, str], str] = {
     ("fault", "auth-wrong-token-accepted"): "response-status-class-changed",
     ("fault", "isolation-version-any-model"): "response-status-class-changed",
     ("fault", "isolation-deployments-any-model"): "response-status-class-changed",
+    ("fault", "item-deployments-missing-required"): "response-property-removed",
+    ("fault", "item-features-wrong-type"): "response-property-type-changed",
+    ("fault", "item-model-logs-over-max"): "list-default-page-size-changed",
+    ("fault", "item-package-shared-roles-missing-required"): "response-property-removed",
+    ("fault", "item-shared-roles-bad-enum"): "response-enum-value-changed",
+    ("fault", "item-version-deployments-wrong-type"): "response-property-type-changed",
+    ("fault", "item-versions-bad-enum"): "response-enum-value-changed",
 }
 NOT_VISIBLE: dict[tuple[str, str], str] = {
     ("variant", "unknown-method-404"): "needs an undeclared method (a write probe); compare sends GET only",
     ("variant", "oversize-body-422"): "needs a request body (writes)",
     ("variant", "content-type-lenient"): "needs a request body (writes)",
-    ("variant", "create-202-id-only"): "a create's answer (writes)",
-    ("variant", "create-empty-body"): "a create's answer (writes)",
-    ("variant", "patch-200-empty"): "a PATCH's answer (writes)",
     ("variant", "token-bearer-only"): "both sides are sent the same Bearer token",
-    ("variant", "no-registered-model-name"): "concerns packages a create makes (writes)",
-    ("fault", "status-create-200"): "a create's status (writes)",
-    ("fault", "status-archive-200"): "an archive's status (writes)",
-    ("fault", "write-patch-not-persisted"): "writes",
-    ("fault", "write-delete-keeps-versions"): "writes",
-    ("fault", "write-archive-noop"): "writes",
-    ("fault", "write-sharing-invisible"): "writes",
-    ("fault", "write-sharing-no-owner-allowed"): "writes",
+    (
+        "fault",
+        "write-delete-keeps-versions",
+    ): "the model's versions read 404 after its DELETE on both servers",
+    ("fault", "write-sharing-no-owner-allowed"): "needs a grant that removes the owner (not in the battery)",
     ("fault", "write-sharing-unknown-user-accepted"): "writes",
     ("fault", "write-lost-update"): "concurrent writes",
+    ("fault", "reject-create-name-null"): "the write battery names its packages (never sends name: null)",
+    ("fault", "robust-500-long-path-id"): "no request has an over-long path id",
+    ("fault", "robust-500-search-percent"): "no search term has a '%'",
     ("fault", "write-ack-before-commit"): "writes and a crash",
     ("fault", "validation-maxlength-ignored"): "a PATCH body (writes)",
     ("fault", "validation-bounds-ignored"): "a create body (writes)",
+}
+# visible with --allow-writes (the mirrored write battery, compare/writes.py): (kind, name) -> rule
+WRITES: dict[tuple[str, str], str] = {
+    ("fault", "write-patch-not-persisted"): "write-readback-changed",
+    ("fault", "status-create-200"): "write-status-changed",
+    ("fault", "status-archive-200"): "write-status-changed",
+    ("fault", "write-sharing-invisible"): "write-readback-changed",
+    ("fault", "write-archive-noop"): "write-readback-changed",
+    ("fault", "status-delete-200"): "write-status-changed",
+    ("variant", "create-202-id-only"): "response-property-removed",
+    ("variant", "create-empty-body"): "response-media-type-changed",
+    ("variant", "patch-200-empty"): "response-media-type-changed",
+    ("variant", "no-registered-model-name"): "write-readback-changed",
 }
 
 # the default run: the identity and this subset (each about 3 s on the reference server)
@@ -149,10 +166,11 @@ def _compare(baseline: EmbeddedServer, kind: str, name: str, seed: int = 1) -> C
 
 def test_the_table_names_every_variant_and_known_rules() -> None:
     names = {("variant", v.name) for v in VARIANTS} | {("fault", f.name) for f in FAULTS}
-    table = VISIBLE.keys() | NOT_VISIBLE.keys()
+    table = VISIBLE.keys() | NOT_VISIBLE.keys() | WRITES.keys()
     assert {k for k in names if k not in table} == set(), "every variant and fault is in the table"
     assert table <= names
-    assert set(VISIBLE.values()) <= set(RULES)
+    assert not (WRITES.keys() & (VISIBLE.keys() | NOT_VISIBLE.keys()))
+    assert set(VISIBLE.values()) | set(WRITES.values()) <= set(RULES)
 
 
 @pytest.mark.parametrize("seed", [1, 2, 3])
@@ -322,3 +340,141 @@ def test_values_that_change_between_two_baseline_sends_are_noise() -> None:
         second.stop()
     assert result.volatile_pointers > 0
     assert result.differences == []
+
+
+# ---- --allow-writes: the mirrored write battery
+
+
+def _writes(first: EmbeddedServer, second: EmbeddedServer, seed: int = 1) -> CompareResult:
+    return compare(
+        CompareOptions(
+            _target(first, seed),
+            _target(second, seed),
+            allow_writes=True,
+            leaderboard_model_id=EMBEDDED_LEADERBOARD_MODEL_ID,
+        )
+    )
+
+
+def _lists(server: EmbeddedServer) -> dict[str, Any]:
+    """What a client sees of both collections (ids and names, archived included), and anything with a prefix."""
+    import httpx
+
+    headers = {"Authorization": f"Bearer {server.token}"}
+    out: dict[str, Any] = {}
+    with httpx.Client(base_url=server.base_url + "/", headers=headers) as client:
+        for path in ("registeredModels/", "modelPackages/"):
+            for query in ({"limit": "1000"}, {"limit": "1000", "search": "mmcontract-"}):
+                body = client.get(path, params=query).json()
+                out[f"{path}?{sorted(query.items())}"] = sorted(
+                    (i["id"], i["name"], i.get("isArchived")) for i in body["data"]
+                )
+    return out
+
+
+def _methods(app: Any, seen: list[str]) -> Any:
+    async def wrapped(scope: Any, receive: Any, send: Any) -> None:
+        if scope["type"] == "http":
+            seen.append(scope["method"])
+        await app(scope, receive, send)
+
+    return wrapped
+
+
+def test_without_allow_writes_no_write_is_sent() -> None:
+    seen: list[str] = []
+    first, second = (
+        start_embedded(wrap=lambda a: _methods(a, seen)),
+        start_embedded(wrap=lambda a: _methods(a, seen)),
+    )
+    try:
+        options = CompareOptions(
+            replace(_target(first, 1), operations=ONLY_PACKAGES),
+            replace(_target(second, 1), operations=ONLY_PACKAGES),
+            leaderboard_model_id=EMBEDDED_LEADERBOARD_MODEL_ID,
+        )
+        result = compare(options)
+    finally:
+        first.stop()
+        second.stop()
+    assert seen and set(seen) == {"GET"}
+    assert not result.writes and result.leftovers == []
+
+
+def test_writes_mirrored_on_two_reference_servers_differ_in_nothing_and_leave_no_litter(
+    tmp_path: Path,
+) -> None:
+    seen: list[str] = []
+    first, second = start_embedded(wrap=lambda a: _methods(a, seen)), start_embedded()
+    try:
+        before = (_lists(first), _lists(second))
+        result = _writes(first, second)
+        after = (_lists(first), _lists(second))
+    finally:
+        first.stop()
+        second.stop()
+    assert {"POST", "PATCH", "DELETE"} <= set(seen), "the write battery ran"
+    assert [(d.rule, d.operation, d.field, d.message) for d in result.differences] == []
+    assert result.writes and result.leftovers == []
+    assert "PATCH /registeredModels/{registeredModelId}/sharedRoles/" in result.operations
+    assert after == before, "every resource the comparison created is cleaned up"
+    write_compare_reports(result, tmp_path, "breaking")
+    document = json.loads((tmp_path / "summary.json").read_text())
+    validate(document)
+    assert document["writes"] is True and document["leftovers"] == []
+    assert "Writes: mirrored" in (tmp_path / "summary.md").read_text()
+
+
+def test_writes_are_cleaned_up_after_an_error(monkeypatch: pytest.MonkeyPatch) -> None:
+    from mmcontract.compare import writes
+
+    real = writes.run_battery
+
+    def broken(side: Any, run: Any, model: str, user: Any) -> None:
+        real(side, run, model, user) if side.name == "baseline" else None
+        if side.name == "candidate":
+            writes._send(
+                side,
+                run,
+                "POST",
+                "/modelPackages/fromLeaderboard/",
+                {},
+                {
+                    "modelId": model,
+                    "name": run.prefix + "package",
+                    "registeredModelName": run.prefix + "model",
+                },
+                readback=False,
+            )
+            raise RuntimeError("the candidate's battery failed")
+
+    monkeypatch.setattr(writes, "run_battery", broken)
+    first, second = start_embedded(), start_embedded()
+    try:
+        before = _lists(second)
+        with pytest.raises(RuntimeError):
+            _writes(first, second)
+        after = _lists(second)
+    finally:
+        first.stop()
+        second.stop()
+    assert after == before
+
+
+@pytest.mark.parametrize(("kind", "name"), sorted(WRITES), ids=[n for _, n in sorted(WRITES)])
+def test_a_write_change_is_reported_under_its_rule(baseline: EmbeddedServer, kind: str, name: str) -> None:
+    other = start_embedded(
+        variants=frozenset({name}) if kind == "variant" else frozenset(),
+        fault=name if kind == "fault" else None,
+    )
+    try:
+        before = (_lists(baseline), _lists(other))
+        result = _writes(baseline, other)
+        after = (_lists(baseline), _lists(other))
+    finally:
+        other.stop()
+    rules = {d.rule for d in result.differences}
+    assert WRITES[(kind, name)] in rules, f"{kind} {name}: reported {sorted(rules)}"
+    assert after[0] == before[0], "the baseline keeps no litter"
+    if name != "write-archive-noop":  # a package that cannot be archived stays; it is listed as a leftover
+        assert after[1] == before[1] and result.leftovers == []
