@@ -120,7 +120,13 @@ def run_battery(side: Side, run: WriteRun, leaderboard_model_id: str, user: dict
         _send(side, run, "PATCH", RM, rm, patch, readback=False)
         _send(side, run, "GET", RM, rm, readback=True)
         roles = RM + "sharedRoles/"
-        if user is not None:
+        listed = _send(side, run, "GET", roles, rm, readback=True).body
+        owners = {
+            str(r.get("id"))
+            for r in (listed.get("data") if isinstance(listed, dict) else None) or []
+            if isinstance(r, dict) and r.get("role") == "OWNER"
+        }
+        if user is not None and str(user["id"]) not in owners:  # never change the caller's own role
             for role in ("USER", "NO_ROLE"):
                 grant = {"id": user["id"], "role": role, "shareRecipientType": "user"}
                 body = {"operation": "updateRoles", "roles": [grant]}
