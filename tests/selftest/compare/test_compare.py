@@ -266,6 +266,8 @@ def test_cli_exit_codes(
     assert main([*common, "--endpoint", baseline.base_url, "--seed", "1", "--quiet"]) == 0
     assert "0 difference(s)" in capsys.readouterr().out
     assert main([*common, "--endpoint", baseline.base_url, "--ignore", "no-slash"]) == 2
+    assert main([*common, "--endpoint", baseline.base_url, "--allow-writes"]) == 2
+    assert "--allow-writes needs --leaderboard-model-id" in capsys.readouterr().err
     with pytest.raises(SystemExit) as exit_info:
         main([*common, "--endpiont", baseline.base_url])
     assert exit_info.value.code == 2
@@ -431,22 +433,18 @@ def test_writes_are_cleaned_up_after_an_error(monkeypatch: pytest.MonkeyPatch) -
     real = writes.run_battery
 
     def broken(side: Any, run: Any, model: str, user: Any) -> None:
-        real(side, run, model, user) if side.name == "baseline" else None
-        if side.name == "candidate":
-            writes._send(
-                side,
-                run,
-                "POST",
-                "/modelPackages/fromLeaderboard/",
-                {},
-                {
-                    "modelId": model,
-                    "name": run.prefix + "package",
-                    "registeredModelName": run.prefix + "model",
-                },
-                readback=False,
-            )
-            raise RuntimeError("the candidate's battery failed")
+        """The candidate's battery creates its package, then fails: the clean-up must still remove it."""
+        if side.name == "baseline":
+            real(side, run, model, user)
+            return
+        create = {
+            "modelId": model,
+            "name": run.prefix + "package",
+            "registeredModelName": run.prefix + "model",
+        }
+        writes._send(side, run, "POST", "/modelPackages/fromLeaderboard/", {}, create, readback=False)
+        assert run.created, "the candidate created something to clean up"
+        raise RuntimeError("the candidate's battery failed")
 
     monkeypatch.setattr(writes, "run_battery", broken)
     first, second = start_embedded(), start_embedded()
