@@ -163,3 +163,21 @@ def test_deployment_lists(full_page_operation, steering, discovered):
         pytest.skip(f"{full_page_operation}: no registered model or version with deployments")
     for path_parameters in parents:
         _walk(steering, full_page_operation, path_parameters)
+
+
+SHARING = [label for label in (full_pages.RM_SHARING, full_pages.PACKAGE_SHARING) if TARGET.covers(label)]
+
+
+@pytest.mark.parametrize("full_page_operation", SHARING)
+def test_sharing_lists(full_page_operation, steering, discovered):
+    """Every live resource's sharing walked when the target holds at most MAX_PARENTS_WALKED of them: recipients
+    of every type, wherever they are (the fullest list may hold users only)."""
+    if full_page_operation == full_pages.RM_SHARING:
+        parents = [{"registeredModelId": rm} for rm in discovered.registered_model_ids]
+    else:
+        live = [p for p in discovered.model_packages if p.get("isArchived") is not True]
+        parents = [{"modelPackageId": p["id"]} for p in live if isinstance(p.get("id"), str)]
+    if not parents or len(parents) > full_pages.MAX_PARENTS_WALKED:
+        pytest.skip(f"{full_page_operation}: {len(parents)} resources (walked when 1 to MAX_PARENTS_WALKED)")
+    for path_parameters in parents:
+        _walk(steering, full_page_operation, path_parameters)

@@ -196,6 +196,8 @@ def smaller_limit(limit: int, status: int) -> int | None:
 PACKAGE_RETRIEVE = "GET /modelPackages/{modelPackageId}/"
 VERSION_RETRIEVE = "GET /registeredModels/{registeredModelId}/versions/{versionId}/"
 RM_RETRIEVE = "GET /registeredModels/{registeredModelId}/"
+RM_SHARING = "GET /registeredModels/{registeredModelId}/sharedRoles/"
+PACKAGE_SHARING = "GET /modelPackages/{modelPackageId}/sharedRoles/"
 VERSIONS_LIST = "GET /registeredModels/{registeredModelId}/versions/"
 RM_DEPLOYMENTS = "GET /registeredModels/{registeredModelId}/deployments/"
 VERSION_DEPLOYMENTS = "GET /registeredModels/{registeredModelId}/versions/{versionId}/deployments/"
