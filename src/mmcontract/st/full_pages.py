@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import random
 import zlib
+from collections import Counter
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
@@ -188,3 +189,106 @@ def smaller_limit(limit: int, status: int) -> int | None:
     if status not in LIMIT_REFUSED or limit <= LIMIT_FLOOR:
         return None
     return max(LIMIT_FLOOR, limit // 2)
+
+
+# Diversity: get-by-id on a few resources that together show every value the lists showed, so each variant of the
+# response schema (an enum value, a null, an empty list) meets the retrieve route, not only the list.
+PACKAGE_RETRIEVE = "GET /modelPackages/{modelPackageId}/"
+VERSION_RETRIEVE = "GET /registeredModels/{registeredModelId}/versions/{versionId}/"
+RM_RETRIEVE = "GET /registeredModels/{registeredModelId}/"
+RM_SHARING = "GET /registeredModels/{registeredModelId}/sharedRoles/"
+PACKAGE_SHARING = "GET /modelPackages/{modelPackageId}/sharedRoles/"
+VERSIONS_LIST = "GET /registeredModels/{registeredModelId}/versions/"
+RM_DEPLOYMENTS = "GET /registeredModels/{registeredModelId}/deployments/"
+VERSION_DEPLOYMENTS = "GET /registeredModels/{registeredModelId}/versions/{versionId}/deployments/"
+MAX_DIVERSE = 24  # resources retrieved per operation (the seed needs 17 packages to show every value)
+ENUM_LIKE = (
+    8  # a string property with at most this many distinct values across the items is treated as an enum
+)
+MAX_DEPLOYMENT_LISTS = 20  # version deployments lists asked
+MAX_PARENTS_WALKED = (
+    50  # every registered model's deployments list is walked when the target holds at most this
+)
+MAX_WALK_PAGES = 10  # pages per walked list
+
+
+def _leaves(value: Any, path: str, out: list[tuple[str, Any]]) -> None:
+    if isinstance(value, dict):
+        for key, inner in value.items():
+            _leaves(inner, f"{path}.{key}" if path else key, out)
+    elif isinstance(value, list):
+        out.append((path, "empty" if not value else "non-empty"))
+        for inner in value:
+            _leaves(inner, f"{path}[]", out)
+    else:
+        out.append((path, value))
+
+
+def features(items: list[dict[str, Any]]) -> list[set[tuple[str, str]]]:
+    """Per item, its (path, value) features: null or set for every leaf, the value of booleans and of enum-like
+    strings (few distinct values across the items, repeated), and whether a list is empty."""
+    leaves: list[list[tuple[str, Any]]] = []
+    for item in items:
+        out: list[tuple[str, Any]] = []
+        _leaves(item, "", out)
+        leaves.append(out)
+    strings: dict[str, list[str]] = {}
+    for out in leaves:
+        for path, value in out:
+            if isinstance(value, str):
+                strings.setdefault(path, []).append(value)
+    # enum-like: few distinct values, each shown (on average) by two items at least (not a name or an id)
+    enums = {
+        path
+        for path, values in strings.items()
+        if len(set(values)) <= ENUM_LIKE and 2 * len(set(values)) <= len(values)
+    }
+    found: list[set[tuple[str, str]]] = []
+    for out in leaves:
+        mine: set[tuple[str, str]] = set()
+        for path, value in out:
+            mine.add((path, "null" if value is None else "set"))
+            if isinstance(value, bool):
+                mine.add((path, str(value)))
+            elif isinstance(value, str) and path in enums:
+                mine.add((path, f"={value}"))
+        found.append(mine)
+    return found
+
+
+def diverse(items: list[dict[str, Any]], bound: int = MAX_DIVERSE) -> list[dict[str, Any]]:
+    """A few items (at most `bound`) that together show every feature of the items (greedy set cover: each pick
+    shows the rarest features not yet shown, weighted by 1/how many items show them; the first listed wins a tie)."""
+    feats = features(items)
+    uncovered: set[tuple[str, str]] = set().union(*feats) if feats else set()
+    counts = Counter(feature for mine in feats for feature in mine)
+    chosen: list[int] = []
+
+    def weight(
+        i: int,
+    ) -> tuple[float, int]:  # a rare feature weighs more: the few items showing it come first
+        return sum(1 / counts[feature] for feature in feats[i] & uncovered), -i
+
+    while uncovered and len(chosen) < bound:
+        best = max(range(len(items)), key=weight)
+        gain = feats[best] & uncovered
+        if not gain:
+            break
+        chosen.append(best)
+        uncovered -= gain
+    return [items[i] for i in chosen]
+
+
+def with_deployments(
+    versions: list[tuple[str, dict[str, Any]]], discovered: Discovery
+) -> list[tuple[str, str]]:
+    """(registeredModelId, versionId) of the versions known to have deployments (discovery found some, or the
+    version's activeDeploymentCount says so), at most MAX_DEPLOYMENT_LISTS."""
+    found = list(dict.fromkeys(discovered.deployment_versions))
+    for rm_id, item in versions:
+        count = item.get("activeDeploymentCount")
+        key = (rm_id, item.get("id"))
+        counted = isinstance(count, int) and not isinstance(count, bool) and count > 0
+        if isinstance(key[1], str) and counted and key not in found:
+            found.append(key)
+    return found[:MAX_DEPLOYMENT_LISTS]

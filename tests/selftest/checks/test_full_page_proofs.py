@@ -89,7 +89,9 @@ def test_full_pages_catch_item_defects_at_quick() -> None:
     server passes the same cases in every quick run (tests/selftest/faults: the clean run)."""
     proc = _full_pages_only(_both, (RM_ROLES, LOGS))
     assert proc.returncode == 1, proc.stdout[-3000:]
-    assert "2 failed" in proc.stdout, proc.stdout[-3000:]
+    # the two full pages, and the walk of every registered model's sharing (test_sharing_lists)
+    assert "3 failed" in proc.stdout, proc.stdout[-3000:]
+    assert "test_sharing_lists[GET /registeredModels/{registeredModelId}/sharedRoles/]" in proc.stdout
     for route, limit in (("registeredModels/[0-9a-f]+/sharedRoles", 1000), ("modelLogs", 100)):
         assert re.search(rf"ST108.*\n(.*\n)*?.*curl .*/{route}/\?offset=0&limit={limit}'", proc.stdout), route
     assert "shareRecipientType" in proc.stdout or "USER" in proc.stdout
@@ -158,3 +160,46 @@ def test_plan_is_seeded_and_stays_under_the_servers_ceiling() -> None:
         assert found is not None and found.limit == 50
     finally:
         paging._ceilings.clear()
+
+
+def _package(n: int, status: str, kind: str, location: str | None, tags: list[str]) -> dict[str, Any]:
+    return {
+        "id": f"p{n}",
+        "name": f"package {n}",  # one value per item: not an enum, never a reason to retrieve
+        "buildStatus": status,
+        "isArchived": n % 2 == 0,
+        "target": {"type": kind, "name": f"t{n}"},
+        "modelDescription": {"location": location},
+        "tags": tags,
+    }
+
+
+def test_diverse_retrieves_cover_every_listed_value() -> None:
+    """The packages retrieved by id show every enum value, null and non-null, boolean and empty list the listed
+    items showed, with fewer retrieves than items."""
+    items = [_package(n, "complete", "Binary", None, ["a"]) for n in range(20)]
+    items += [
+        _package(20, "failed", "Binary", None, ["a"]),
+        _package(21, "complete", "Multilabel", None, ["a"]),
+        _package(22, "inProgress", "Regression", "s3://x", []),
+    ]
+    chosen = full_pages.diverse(items)
+    assert len(chosen) < len(items) and len(chosen) <= full_pages.MAX_DIVERSE
+    assert {p["buildStatus"] for p in chosen} == {"complete", "failed", "inProgress"}
+    assert {p["target"]["type"] for p in chosen} == {"Binary", "Multilabel", "Regression"}
+    assert {p["isArchived"] for p in chosen} == {True, False}
+    assert {p["modelDescription"]["location"] is None for p in chosen} == {True, False}
+    assert {bool(p["tags"]) for p in chosen} == {True, False}
+    assert full_pages.diverse(items) == chosen  # the same picks every run
+    assert len(full_pages.diverse(items, bound=2)) == 2
+    assert full_pages.diverse([]) == []
+
+
+def test_versions_with_deployments_are_bounded() -> None:
+    found = Discovery()
+    found.deployment_versions = [("r1", "v1")]
+    versions = [("r1", {"id": "v1", "activeDeploymentCount": 2})]
+    versions += [(f"r{n}", {"id": f"v{n}", "activeDeploymentCount": n % 2}) for n in range(2, 60)]
+    picked = full_pages.with_deployments(versions, found)
+    assert picked[0] == ("r1", "v1") and len(picked) == full_pages.MAX_DEPLOYMENT_LISTS
+    assert all(int(v[1:]) % 2 == 1 for _, v in picked)
