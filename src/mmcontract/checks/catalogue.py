@@ -78,7 +78,7 @@ _CHECKS = [
     ),
     CheckInfo("MM201", "sort_key_direction", "ordering", "sortKey/sortDirection order the list"),
     CheckInfo("MM202", "order_by", "ordering", "orderBy orders the list"),
-    CheckInfo("MM301", "filter_search", "filtering", "search matches case-insensitively and only matches"),
+    CheckInfo("MM301", "filter_search", "filtering", "search returns the items that match and only them"),
     CheckInfo("MM302", "filter_value", "filtering", "Documented value filters are honoured"),
     CheckInfo("MM303", "filter_time_range", "filtering", "Time-range filters honour Z and numeric offsets"),
     CheckInfo("MM401", "patch_persists", "writes", "PATCH of a registered model persists"),

@@ -78,15 +78,19 @@ def test_literal_fails_the_client_level_naming_each_breakage(
     }
     versions = [f for f in schema if "/versions/" in f.operation]
     assert all("registeredModelId" in f.message or "registeredModelVersion" in f.message for f in versions)
-    assert all("RegisteredModelVersion" in f.basis for f in schema)
+    # each names the overlay action's evidence: the versions' the client's RegisteredModelVersion; others (an
+    # error body, the create's answer) their own client function
+    assert all("RegisteredModelVersion" in f.basis for f in versions)
+    assert all("datarobot 3.20" in f.basis for f in schema)
 
 
 def test_literal_passes_the_page_level_with_the_client_failures_reported(
     runs: dict[tuple[str, bool], RunResult],
 ) -> None:
-    """The same findings judged at the page level: conformant, the client failures still in the result."""
+    """The same findings judged at the page level: no violation (incomplete at most: literal makes no registered
+    model to write to, and the run says so), the client failures still in the result."""
     page = dataclasses.replace(runs[("client", True)], level="page")
-    assert page.exit_code == 0 and page.outcome == "conformant", _lines(page)
+    assert page.exit_code == 0 and page.outcome in ("conformant", "incomplete"), _lines(page)
     assert page.failures_at("page") == [] and page.failures
 
 
