@@ -29,30 +29,21 @@ from mmcontract.checks.listing import (
     walk,
 )
 from mmcontract.checks.violation import ContractViolation, NotApplicable
-from mmcontract.traffic.judge import count_problem, link_problem, repeated, same_value
 
-BASIS_COUNT = (
-    'page: "count integer Number of items returned on this page." and "limit ... At most this many results '
-    'are returned."'
+# The page's words each MM10x rests on live with the judgements over observed traffic, which these active
+# checks share (mmcontract.traffic.judge).
+from mmcontract.traffic.judge import (
+    BASIS_COUNT,
+    BASIS_ENDS,
+    BASIS_LINKS_SHARING,
+    BASIS_LINKS_URI,
+    BASIS_TOTAL,
+    BASIS_WALK,
+    count_problem,
+    link_problem,
+    repeated,
+    same_value,
 )
-BASIS_TOTAL = 'page: "totalCount integer true The total number of items across all pages."'
-BASIS_WALK = (
-    'page: "offset ... This many results will be skipped." and "next ... URL pointing to the next page": '
-    "following next from the first page visits every item once"
-)
-BASIS_ENDS = (
-    'page: "next ... URL pointing to the next page (if null, there is no next page)", "previous ... URL '
-    'pointing to the previous page (if null, there is no previous page)"'
-)
-BASIS_LINKS_URI = (
-    'page: next/previous are "string,null(uri)": absolute URLs "pointing to the next page" of the same list, '
-    "so on the target's API (scheme, host, port, base path) and with the request's filters and sort"
-)
-BASIS_LINKS_SHARING = (
-    'page: next/previous (SharingListV2Response, "string,null") are URLs "pointing to the next page" of the '
-    "same list: resolved against the request, on the target's API and with the request's filters"
-)
-PAGING = {"offset", "limit"}
 
 
 def _stable_total(client: httpx.Client, op: ListOperation, path: str, code: str, first: int) -> None:
