@@ -17,7 +17,7 @@ from mmcontract.target.paging import get_within_ceiling
 PAGE = 100
 MAX_ITEMS = 300  # per list walk
 MAX_MODELS_DETAILED = 8  # registered models whose versions / sharing are listed
-MAX_VERSIONS_PROBED = 12  # versions whose deployments are listed
+MAX_VERSIONS_PROBED = 50  # versions whose deployments are listed (one limit=1 request each)
 MAX_PACKAGES_SIZED = 40  # model packages whose logs, features and sharing are counted (one request each)
 
 RM_LIST = "GET /registeredModels/"
