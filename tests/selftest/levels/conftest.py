@@ -13,7 +13,6 @@ from mmcontract.checks.catalogue import CHECKS, CLIENT_FAMILY
 from mmcontract.reference.variants import expand
 from mmcontract.report.model import RunResult
 from mmcontract.runner import RunOptions, run
-from mmcontract.target.embedded import start_embedded
 
 SEED = 20261130
 CLIENT_CODES = tuple(sorted(code for code, info in CHECKS.items() if info.family == CLIENT_FAMILY))
@@ -38,21 +37,8 @@ def client_run(report_dir: Path, variants: frozenset[str] = frozenset()) -> RunR
         "report_dir": str(report_dir),
         "quiet": True,
     }
-    if not variants:
-        return run(RunOptions(**common))
-    server = start_embedded(variants=variants)
-    try:
-        return run(
-            RunOptions(
-                endpoint=server.base_url,
-                token=server.token,
-                allow_writes=True,
-                leaderboard_model_id=server.leaderboard_model_id,
-                **common,
-            )
-        )
-    finally:
-        server.stop()
+    # no endpoint: the runner's own embedded server, as that variant, writes allowed
+    return run(RunOptions(variants=tuple(sorted(variants)), **common))
 
 
 @pytest.fixture(scope="session")

@@ -18,7 +18,6 @@ import pytest
 from mmcontract.reference.variants import VARIANTS, expand
 from mmcontract.report.model import RunResult
 from mmcontract.runner import RunOptions, run
-from mmcontract.target.embedded import start_embedded
 
 pytestmark = pytest.mark.socket
 
@@ -27,23 +26,17 @@ SINGLE = sorted(v.name for v in VARIANTS if v.name != "literal")
 
 
 def page_run(variants: frozenset[str], report_dir: Path) -> RunResult:
-    server = start_embedded(variants=variants)
-    try:
-        return run(
-            RunOptions(
-                endpoint=server.base_url,
-                token=server.token,
-                allow_writes=True,
-                leaderboard_model_id=server.leaderboard_model_id,
-                profile="quick",
-                seed=SEED,
-                level="page",
-                report_dir=str(report_dir),
-                quiet=True,
-            )
+    """The runner's own embedded server as those variants (no endpoint: writes allowed)."""
+    return run(
+        RunOptions(
+            variants=tuple(sorted(variants)),
+            profile="quick",
+            seed=SEED,
+            level="page",
+            report_dir=str(report_dir),
+            quiet=True,
         )
-    finally:
-        server.stop()
+    )
 
 
 def assert_page_conformant(result: RunResult) -> None:
