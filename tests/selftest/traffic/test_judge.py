@@ -12,7 +12,7 @@ from mmcontract.cli import main
 from mmcontract.traffic.exchange import Exchange
 from mmcontract.traffic.har import read_har, write_har
 from mmcontract.traffic.judge import JUDGEMENTS, count_problem, link_problem, repeated
-from mmcontract.traffic.proxy import rewrite_links
+from mmcontract.traffic.relay import rewrite_links
 
 BASE = "http://server:8080/api/v2"
 RM = "65a000000000000000001001"

@@ -1,0 +1,214 @@
+"""The proxy's exchanges on their way to its judging process: framed records on a pipe, never blocking the proxy.
+
+A record is `marshal` of one tuple (the exchange's fields as the proxy saw them: bytes, ints, floats), behind a
+4-byte length. A response body byte-identical to the previous one for the same method and URL travels as None,
+"the same again": a client polling a resource, or a load test repeating one request, costs a few hundred bytes
+per exchange instead of the body, so a judging process that falls behind does not fill memory with copies.
+
+The proxy never waits for the judging process: records go out when the pipe takes them, the rest waits in memory
+up to `BACKLOG_LIMIT` bytes; an exchange that would go past it is forwarded but not judged, and counted (the run
+says so and is incomplete). The last record is the stop marker with that count.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import fcntl
+import marshal
+import os
+import select
+from collections.abc import Iterator
+
+from mmcontract.traffic.exchange import Exchange
+
+BACKLOG_LIMIT = 256 * 1024 * 1024
+MAX_KEYS = 4096  # URLs whose last body is remembered; past this both ends forget them all at once
+PIPE_SIZE = 1024 * 1024
+_F_SETPIPE_SZ = 1031  # Linux
+_HEADER = 4
+_RECORD, _STOP = 0, 1
+
+Headers = list[tuple[bytes, bytes]]
+
+
+class FeedWriter:
+    """The proxy's end, on its event loop: `put` queues a record and returns at once."""
+
+    def __init__(self, fd: int, loop: asyncio.AbstractEventLoop, limit: int = BACKLOG_LIMIT) -> None:
+        self.fd, self.loop, self.limit = fd, loop, limit
+        os.set_blocking(fd, False)
+        with contextlib.suppress(OSError):  # a larger pipe: fewer wake-ups of the judging process
+            fcntl.fcntl(fd, _F_SETPIPE_SZ, PIPE_SIZE)
+        self.outbox = bytearray()
+        self.dropped = 0
+        self._last: dict[tuple[bytes, bytes], bytes] = {}
+        self._flush_due = False
+        self._waiting_writable = False
+
+    def put(
+        self,
+        seq: int,
+        started: float,
+        finished: float,
+        method: bytes,
+        url: bytes,
+        request_headers: Headers,
+        request_body: bytes,
+        status: int,
+        response_headers: Headers,
+        response_body: bytes,
+    ) -> None:
+        key = (method, url)
+        same = bool(response_body) and self._last.get(key) == response_body
+        forget = not same and key not in self._last and len(self._last) >= MAX_KEYS
+        record = (
+            _RECORD,
+            forget,
+            seq,
+            started,
+            finished,
+            method,
+            url,
+            request_headers,
+            request_body,
+            status,
+            response_headers,
+            None if same else response_body,
+        )
+        payload = marshal.dumps(record)
+        if len(self.outbox) + len(payload) > self.limit:
+            self.dropped += 1
+            self._last.pop(key, None)  # the judging process never saw this body: send the next one whole
+            return
+        if forget:
+            self._last.clear()
+        if not same:
+            self._last[key] = response_body
+        self.outbox += len(payload).to_bytes(_HEADER, "little")
+        self.outbox += payload
+        if not self._flush_due and not self._waiting_writable:
+            self._flush_due = True
+            self.loop.call_soon(self._flush)  # one write for every record of this loop iteration
+
+    def _flush(self) -> None:
+        self._flush_due = False
+        try:
+            written = os.write(self.fd, self.outbox)
+        except BlockingIOError:
+            written = 0
+        except BrokenPipeError:  # the judging process is gone: nothing more can be judged
+            self.dropped += 1
+            written = len(self.outbox)
+        del self.outbox[:written]
+        if self.outbox and not self._waiting_writable:
+            self._waiting_writable = True
+            self.loop.add_writer(self.fd, self._writable)
+
+    def _writable(self) -> None:
+        self.loop.remove_writer(self.fd)
+        self._waiting_writable = False
+        self._flush()
+
+    def close(self) -> None:
+        """Send what waits and the stop marker (blocking: the proxy no longer forwards), then close."""
+        if self._waiting_writable:
+            self.loop.remove_writer(self.fd)
+        os.set_blocking(self.fd, True)
+        payload = marshal.dumps((_STOP, self.dropped))
+        self.outbox += len(payload).to_bytes(_HEADER, "little") + payload
+        with contextlib.suppress(BrokenPipeError):
+            view = memoryview(self.outbox)
+            while view:
+                view = view[os.write(self.fd, view) :]
+        os.close(self.fd)
+
+
+class FeedReader:
+    """The judging process's end: `read(timeout)` gives the exchanges that arrived (possibly none), and `stopped`
+    and `dropped` once the stop marker (or the end of the pipe) came."""
+
+    def __init__(self, fd: int) -> None:
+        self.fd = fd
+        self.buffer = bytearray()
+        self.stopped = False
+        self.dropped = 0
+        self._last: dict[tuple[bytes, bytes], bytes] = {}
+
+    def read(self, timeout: float | None) -> list[Exchange]:
+        if self.stopped:
+            return []
+        ready, _, _ = select.select([self.fd], [], [], timeout)
+        if not ready:
+            return []
+        data = os.read(self.fd, PIPE_SIZE)
+        if not data:
+            self.stopped = True
+            return []
+        self.buffer += data
+        return list(self._records())
+
+    def _records(self) -> Iterator[Exchange]:
+        while len(self.buffer) >= _HEADER and not self.stopped:
+            size = int.from_bytes(self.buffer[:_HEADER], "little")
+            if len(self.buffer) < _HEADER + size:
+                return
+            record = marshal.loads(self.buffer[_HEADER : _HEADER + size])
+            del self.buffer[: _HEADER + size]
+            if record[0] == _STOP:
+                self.stopped, self.dropped = True, int(record[1])
+                return
+            yield self._exchange(record)
+
+    def _exchange(self, record: tuple) -> Exchange:  # type: ignore[type-arg]
+        _, forget, seq, started, finished, method, url, req_headers, req_body, status, resp_headers, body = (
+            record
+        )
+        key = (method, url)
+        if forget:
+            self._last.clear()
+        if body is None:
+            body = self._last[key]
+        else:
+            self._last[key] = body
+        return exchange_of(
+            seq, started, finished, method, url, req_headers, req_body, status, resp_headers, body
+        )
+
+
+def exchange_of(
+    seq: int,
+    started: float,
+    finished: float,
+    method: bytes,
+    url: bytes,
+    request_headers: Headers,
+    request_body: bytes,
+    status: int,
+    response_headers: Headers,
+    response_body: bytes,
+) -> Exchange:
+    """The exchange as the judgements read it: text headers, the body decoded from gzip (as the upstream meant
+    it; Content-Encoding is then dropped), the upstream's own URL."""
+    import gzip
+
+    headers = [(k.decode("latin-1"), v.decode("latin-1")) for k, v in response_headers]
+    encoding = next((v for k, v in headers if k.lower() == "content-encoding"), "").lower()
+    if encoding == "gzip" and response_body:
+        try:
+            response_body = gzip.decompress(response_body)
+        except (OSError, EOFError):
+            response_body = b""
+        headers = [(k, v) for k, v in headers if k.lower() != "content-encoding"]
+    return Exchange(
+        seq=seq,
+        method=method.decode("latin-1"),
+        url=url.decode("latin-1"),
+        request_headers=tuple((k.decode("latin-1"), v.decode("latin-1")) for k, v in request_headers),
+        request_body=request_body,
+        status=status,
+        response_headers=tuple(headers),
+        response_body=response_body,
+        started=started,
+        finished=finished,
+    )
