@@ -8,7 +8,6 @@ judgements need them); header values stay as sent and are redacted only where th
 
 from __future__ import annotations
 
-import json
 import re
 from dataclasses import dataclass, field
 from datetime import timedelta
@@ -19,6 +18,7 @@ from urllib.parse import parse_qsl, urlsplit
 import httpx
 
 from mmcontract.checks.violation import FILTERED, SENSITIVE_HEADERS
+from mmcontract.traffic.memo import SharedJson, parse_json
 
 WRITE_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
 Headers = tuple[tuple[str, str], ...]
@@ -38,6 +38,8 @@ class Exchange:
     finished: float
     operation: str | None = field(default=None, compare=False)  # "GET /registeredModels/" once routed
     path_params: dict[str, str] = field(default_factory=dict, compare=False)
+    # set by the judging context before anything reads `body`: equal bytes then share one parse
+    shared_json: SharedJson | None = field(default=None, compare=False, repr=False)
 
     @property
     def is_write(self) -> bool:
@@ -63,12 +65,15 @@ class Exchange:
 
     @cached_property
     def body(self) -> Any:
-        """The response body as JSON (None when it is not JSON)."""
-        return _json(self.response_body)
+        """The response body as JSON (None when it is not JSON); shared with equal bodies, so never mutate it."""
+        return self._json(self.response_body)
 
     @cached_property
     def request_json(self) -> Any:
-        return _json(self.request_body)
+        return self._json(self.request_body)
+
+    def _json(self, raw: bytes) -> Any:
+        return self.shared_json.parse(raw) if self.shared_json is not None else parse_json(raw)
 
     def label(self) -> str:
         """One line naming the exchange in a report, e.g. `#12 GET http://h/api/v2/registeredModels/ -> 200`."""
@@ -76,18 +81,22 @@ class Exchange:
 
     def to_httpx(self) -> httpx.Response:
         """The exchange as an httpx response (with its request), for code that reads httpx objects."""
-        request = httpx.Request(
-            self.method, self.url, headers=list(self.request_headers), content=self.request_body
-        )
+        request = self.to_httpx_request()
         headers = [(k, v) for k, v in self.response_headers if k.lower() != "content-encoding"]
         response = httpx.Response(self.status, headers=headers, content=self.response_body, request=request)
         response.elapsed = timedelta(seconds=max(0.0, self.finished - self.started))
         return response
 
+    def to_httpx_request(self) -> httpx.Request:
+        return httpx.Request(
+            self.method, self.url, headers=list(self.request_headers), content=self.request_body
+        )
+
     def curl(self) -> str:
         from mmcontract.checks.violation import curl_for
 
-        return curl_for(self.to_httpx().request)
+        # the request alone: a response would copy and read the whole body for nothing (once per finding)
+        return curl_for(self.to_httpx_request())
 
     def excerpt(self) -> str:
         text = self.response_body.decode("utf-8", errors="replace")
@@ -98,15 +107,6 @@ class Exchange:
 def _header(headers: Headers, name: str) -> str | None:
     lower = name.lower()
     return next((v for k, v in headers if k.lower() == lower), None)
-
-
-def _json(raw: bytes) -> Any:
-    if not raw:
-        return None
-    try:
-        return json.loads(raw)
-    except ValueError:
-        return None
 
 
 def redacted_headers(headers: Headers) -> list[tuple[str, str]]:

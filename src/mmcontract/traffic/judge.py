@@ -56,6 +56,7 @@ from mmcontract.checks.listing import (
 )
 from mmcontract.report.model import Level, Side
 from mmcontract.traffic.exchange import Exchange, Router
+from mmcontract.traffic.memo import MISSING, Bounded, SharedJson
 
 Kind = Literal["exchange", "related", "sequence", "request"]
 PAGING = {"offset", "limit"}
@@ -226,6 +227,11 @@ class Context:
     )  # model id -> last complete GET sharedRoles
     walks: dict[str, list[Exchange]] = field(default_factory=dict)  # expected next URL -> the walk so far
     _schemas: dict[str, Any] = field(default_factory=dict)
+    # repeated answers (a proxy under load) are judged from these instead of being parsed and validated again
+    schema_memo: Bounded[tuple[Any, ...], dict[tuple[Any, ...], Any]] = field(
+        default_factory=lambda: Bounded(SCHEMA_MEMO_ENTRIES, SCHEMA_MEMO_BYTES), repr=False
+    )
+    shared_json: SharedJson = field(default_factory=SharedJson, repr=False)
 
     @property
     def router(self) -> Router:
@@ -337,7 +343,27 @@ def j_content_type(ctx: Context, ex: Exchange) -> Iterator[Finding]:
         )
 
 
+SCHEMA_MEMO_ENTRIES = 256
+SCHEMA_MEMO_BYTES = 16 << 20
+
+
 def _schema_failures(ctx: Context, level: Level, ex: Exchange) -> dict[tuple[Any, ...], Any]:
+    """The schema failures of `ex`'s response at `level`, memoized on what validation reads of it.
+
+    Schemathesis 4's `validate_response` (validate_documented_response) reads the operation (its method: HEAD
+    is never judged), the status, the Content-Type header (media type and charset; httpx joins repeated
+    values) and the body; the request only feeds SSE payloads, which these contracts do not have. The
+    failures name no exchange (the findings built from them do), so equal inputs may share them."""
+    content_type = tuple(v for k, v in ex.response_headers if k.lower() == "content-type")
+    key = (level, ex.operation, ex.status, content_type, ex.response_body)
+    found = ctx.schema_memo.get(key)
+    if found is MISSING:
+        found = _validate(ctx, level, ex)
+        ctx.schema_memo.put(key, found, len(ex.response_body))
+    return found  # type: ignore[no-any-return]
+
+
+def _validate(ctx: Context, level: Level, ex: Exchange) -> dict[tuple[Any, ...], Any]:
     from schemathesis.core.failures import Failure, FailureGroup
 
     method, path = (ex.operation or " ").split(" ", 1)
@@ -1071,6 +1097,8 @@ def judge(ctx: Context, ex: Exchange) -> list[Finding]:
         ctx.router.route(ex)
     if ex.operation is None:
         return []
+    if ex.shared_json is None:
+        ex.shared_json = ctx.shared_json
     found: list[Finding] = []
     for judgement in JUDGEMENTS:
         found += judgement.run(ctx, ex)

@@ -210,3 +210,99 @@ def test_links_to_the_upstream_are_moved_to_the_proxy_and_nothing_else() -> None
         b'{"next": "http://proxy:9/api/v2/x/?offset=1", "previous":"http://proxy:9/api/v2/x/",'
         b' "name": "http://up:1/api/v2/x/", "other": "http://up:12/api/v2/"}'
     )
+
+
+# ------------------------------------------------------------------------ repeated answers: memo and sharing
+
+
+def _judged(ctx: Any, ex: Exchange) -> list[tuple[str, str, str | None]]:
+    from mmcontract.traffic.judge import judge
+
+    return sorted((f.code, f.message, f.actual) for f in judge(ctx, ex))
+
+
+def test_the_schema_memo_changes_no_verdict() -> None:
+    from mmcontract.traffic.judge import new_context
+
+    ctx, t = new_context(BASE), Traffic()
+    clean, faulty = model(), model()
+    del faulty["name"]  # a required property
+    url = f"/registeredModels/{RM}/"
+    ok = _judged(ctx, t.add("GET", url, 200, clean))
+    assert ok == []
+    bad = _judged(ctx, t.add("GET", url, 200, faulty))  # same URL, clean answer memoized: its own finding
+    assert [c for c, _, _ in bad] == ["ST108"] and '"name" is a required property' in bad[0][1]
+    assert _judged(ctx, t.add("GET", url, 200, faulty)) == bad  # the same bytes again: the same findings
+    assert _judged(ctx, t.add("GET", url, 200, clean)) == ok  # and back: the faulty answer's failure stays
+    # what else validation reads is in the key too: the media type (not JSON: no schema to hold it to) ...
+    odd = t.add("GET", url, 200, faulty)
+    odd.response_headers = (("content-type", "text/plain"),)
+    assert [c for c, _, _ in _judged(ctx, odd)] == ["ST104"]
+    # ... and the status (a 404's body is held to the error schema, which a model does not fit)
+    assert {c for c, _, _ in _judged(ctx, t.add("GET", url, 404, clean))} & {"ST108", "MM801"}
+    assert _judged(ctx, t.add("GET", url, 200, faulty)) == bad
+
+
+def test_a_repeated_answer_is_validated_once_per_level(monkeypatch: pytest.MonkeyPatch) -> None:
+    from mmcontract.traffic import judge as judging
+
+    calls: list[str] = []
+    validate = judging._validate
+
+    def counted(ctx: Any, level: Any, ex: Exchange) -> Any:
+        calls.append(level)
+        return validate(ctx, level, ex)
+
+    monkeypatch.setattr(judging, "_validate", counted)
+    ctx, t = judging.new_context(BASE), Traffic()
+    for _ in range(3):  # a client call: judged at both levels
+        _judged(ctx, t.add("GET", f"/registeredModels/{RM}/", 200, model()))
+    assert sorted(calls) == ["client", "page"]
+    assert judging.new_context(BASE).schema_memo is not ctx.schema_memo  # sessions share nothing
+
+
+def test_the_schema_memo_is_bounded() -> None:
+    from mmcontract.traffic.judge import SCHEMA_MEMO_ENTRIES, new_context
+
+    ctx, t = new_context(BASE), Traffic()
+    for i in range(SCHEMA_MEMO_ENTRIES + 10):  # not a client call: one entry each
+        _judged(ctx, t.add("GET", f"/modelPackages/{RM}/", 404, {"message": f"not found {i}"}))
+    assert len(ctx.schema_memo) == SCHEMA_MEMO_ENTRIES
+
+
+def test_bounded_drops_the_least_recently_used_by_count_and_by_weight() -> None:
+    from mmcontract.traffic.memo import MISSING, Bounded
+
+    cache: Bounded[str, int] = Bounded(entries=3, weight=10)
+    for key in "abc":
+        cache.put(key, ord(key), 1)
+    assert cache.get("a") == ord("a")  # now the most recent: b goes first
+    cache.put("d", 4, 1)
+    assert [cache.get(k) is MISSING for k in "abcd"] == [False, True, False, False]
+    cache.put("e", 5, 9)  # 3 + 9 is over the weight: the oldest (c, then a) go until it fits
+    assert [k for k in "acde" if cache.get(k) is not MISSING] == ["d", "e"] and cache.weight == 10
+    cache.put("huge", 6, 11)  # heavier than the whole cache: not kept, nothing dropped for it
+    assert cache.get("huge") is MISSING and cache.get("e") == 5
+
+
+def test_equal_bodies_share_one_parse_within_a_session_only() -> None:
+    from mmcontract.traffic.judge import new_context
+    from mmcontract.traffic.memo import SHARE_FROM
+
+    ctx, t = new_context(BASE), Traffic()
+    listing = page([model()] * 20, 20, None)
+    first, second = (t.add("GET", "/registeredModels/", 200, listing) for _ in range(2))
+    assert len(first.response_body) >= SHARE_FROM and first.response_body is not second.response_body
+    _judged(ctx, first)
+    _judged(ctx, second)
+    assert second.body is first.body and first.body == listing
+    other = t.add("GET", "/registeredModels/", 200, listing)
+    _judged(new_context(BASE), other)
+    assert other.body is not first.body and other.body == listing
+    small = [t.add("GET", f"/registeredModels/{RM}/", 200, model()) for _ in range(2)]
+    for ex in small:
+        _judged(ctx, ex)
+    assert small[0].body == small[1].body and small[0].body is not small[1].body  # not worth an entry
+    assert len(ctx.shared_json.cache) == 1
+    unjudged = t.add("GET", "/registeredModels/", 200, listing)  # outside a session: parsed on its own
+    assert unjudged.body == listing and unjudged.body is not first.body
