@@ -8,7 +8,9 @@ and shared. Goals: get-by-id >= 0.5 of its control's requests/s, list >= 0.25.
 
 Proxy part: the same wrk runs on a get-by-id and a list, directly and through `mmcontract proxy` (judging on),
 alternating; reported: added p50 latency (goal <= 1 ms) and throughput ratio (goal >= 0.5), at 1 and 8
-connections. Reported, not asserted.
+connections, and how many of the exchanges the proxy judged. Before every run the bench waits until the proxy's
+judging process is idle (it judges in the pauses of traffic), so no run shares the machine with judging left
+over from the one before; how long that took is reported too. Reported, not asserted.
 
 Suite part: wall time of `mmcontract run` per profile against the embedded server, and the suite's test cases
 per second next to plain `schemathesis run` on the same spec with the same example budget (goal >= 0.8);
@@ -611,6 +613,56 @@ PROXY_GOALS = {"added_p50_ms": 1.0, "ratio": 0.5}
 
 
 @dataclass
+class JudgedTraffic:
+    """What the proxy judged of the bench's traffic: wrk's completed requests through it, the proxy's count."""
+
+    requests: int = 0
+    judged: int = 0
+    dropped: int = 0
+    outcome: str = ""
+
+
+def _judging_pid(proxy_pid: int) -> int | None:
+    """The proxy's judging process: its child started by multiprocessing's spawn (another is its resource
+    tracker)."""
+    try:
+        children = Path(f"/proc/{proxy_pid}/task/{proxy_pid}/children").read_text().split()
+    except OSError:
+        return None
+    for child in children:
+        with contextlib.suppress(OSError):
+            if b"spawn_main" in Path(f"/proc/{child}/cmdline").read_bytes():
+                return int(child)
+    return None
+
+
+def _cpu_ticks(pid: int) -> int:
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return int(fields[11]) + int(fields[12])  # utime + stime
+
+
+def wait_judging_idle(proxy_pid: int, *, settle: float = 0.5, timeout: float = 300.0) -> float:
+    """Wait until the proxy's judging process has used no CPU for `settle` seconds; the seconds waited."""
+    started = time.monotonic()
+    pid = _judging_pid(proxy_pid)
+    if pid is None:
+        return 0.0
+    last, still_since = -1, started
+    while time.monotonic() - started < timeout:
+        try:
+            ticks = _cpu_ticks(pid)
+        except OSError:
+            break
+        now = time.monotonic()
+        if ticks != last:
+            last, still_since = ticks, now
+        elif now - still_since >= settle:
+            break
+        time.sleep(0.05)
+    return max(0.0, still_since - started)
+
+
+@dataclass
 class ProxyComparison:
     name: str
     path: str
@@ -620,6 +672,7 @@ class ProxyComparison:
     added_p50_ms: float = 0.0
     ratio: float = 0.0
     runs: int = 0
+    catch_up_s: float = 0.0  # median wait, after a proxied run, until judging was idle
 
     @property
     def met(self) -> bool:
@@ -628,8 +681,9 @@ class ProxyComparison:
 
 def bench_proxy(
     *, runs: int, duration: float, connections: Sequence[int], log: bool = True
-) -> list[ProxyComparison]:
-    """wrk on a get-by-id and a list, directly and through `mmcontract proxy` (judging on), alternating."""
+) -> tuple[list[ProxyComparison], JudgedTraffic]:
+    """wrk on a get-by-id and a list, directly and through `mmcontract proxy` (judging on), alternating; each run
+    starts once the proxy's judging is idle."""
     from mmcontract.traffic.process import start_proxy, stop_proxy
 
     say = print if log else (lambda *a, **k: None)
@@ -642,20 +696,30 @@ def bench_proxy(
         proxied = start_proxy(server.endpoint, Path(tmp) / "proxy")
         proxy_origin = proxied.endpoint.rsplit(API_BASE, 1)[0]
         results: list[ProxyComparison] = []
+        judged = JudgedTraffic()
+        pid = proxied.process.pid
         try:
             for conns in connections:
                 for name, _kind, path, _size in _pick_targets(server):
                     comparison = ProxyComparison(name, path, conns, runs=runs)
                     urls = {"direct": f"{server.origin}{path}", "proxied": f"{proxy_origin}{path}"}
                     measured: dict[str, list[WrkRun]] = {"direct": [], "proxied": []}
-                    run_wrk(urls["proxied"], server.headers, connections=conns, duration=1, script=script)
+                    warm = run_wrk(
+                        urls["proxied"], server.headers, connections=conns, duration=1, script=script
+                    )
+                    judged.requests += warm.requests
+                    catch_up: list[float] = []
                     for _ in range(runs):
                         for way, url in urls.items():
-                            measured[way].append(
-                                run_wrk(
-                                    url, server.headers, connections=conns, duration=duration, script=script
-                                )
+                            waited = wait_judging_idle(pid)
+                            if way == "direct":
+                                catch_up.append(waited)
+                            run = run_wrk(
+                                url, server.headers, connections=conns, duration=duration, script=script
                             )
+                            measured[way].append(run)
+                            judged.requests += run.requests if way == "proxied" else 0
+                    comparison.catch_up_s = round(statistics.median(catch_up), 2)
                     comparison.direct = _median_of(measured["direct"])
                     comparison.proxied = _median_of(measured["proxied"])
                     comparison.added_p50_ms = round(
@@ -670,21 +734,35 @@ def bench_proxy(
                     results.append(comparison)
         finally:
             stop_proxy(proxied)
-        return results
+        summary = json.loads((Path(tmp) / "proxy" / "summary.json").read_text())
+        judged.judged = int(summary["totals"]["cases_sent"])
+        judged.outcome = str(summary["outcome"])
+        judged.dropped = next(
+            (int(r.split()[0]) for r in summary.get("incomplete", []) if "forwarded but not judged" in r), 0
+        )
+        return results, judged
 
 
 def proxy_table(results: Sequence[ProxyComparison]) -> str:
     headers = ["target", "conn", "direct req/s", "p50 ms", "proxied req/s", "p50 ms", "added p50 ms", "ratio"]
-    headers += ["goal", ""]
+    headers += ["goal", "", "p99 ms direct/proxied", "judging caught up s"]
     rows = [
         [
             c.name, c.connections, f"{c.direct['requests_per_s']:.0f}", f"{c.direct['p50_ms']:.2f}",
             f"{c.proxied['requests_per_s']:.0f}", f"{c.proxied['p50_ms']:.2f}", f"{c.added_p50_ms:.2f}",
             f"{c.ratio:.2f}", f"<= {PROXY_GOALS['added_p50_ms']} ms, >= {PROXY_GOALS['ratio']}", _verdict(c.met),
+            f"{c.direct['p99_ms']:.2f}/{c.proxied['p99_ms']:.2f}", f"{c.catch_up_s:.2f}",
         ]
         for c in results
     ]  # fmt: skip
     return _table(headers, rows)
+
+
+def judged_line(judged: JudgedTraffic) -> str:
+    return (
+        f"judged: {judged.judged} exchanges by the proxy, of {judged.requests} requests wrk completed through it "
+        f"({judged.dropped} forwarded but not judged); the proxy's outcome: {judged.outcome}"
+    )
 
 
 # --------------------------------------------------------------------------------------------------------------
@@ -741,9 +819,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(
             f"proxy: wrk direct vs through mmcontract proxy, {args.runs} runs x {args.duration:g} s, medians"
         )
-        proxy_results = bench_proxy(runs=args.runs, duration=args.duration, connections=connections)
+        proxy_results, judged = bench_proxy(runs=args.runs, duration=args.duration, connections=connections)
         document["proxy"] = [asdict(r) | {"met": r.met} for r in proxy_results]
+        document["proxy_judged"] = asdict(judged)
         print(proxy_table(proxy_results))
+        print(judged_line(judged))
     if args.part in ("suite", "all"):
         profiles = [p.strip() for p in args.profiles.split(",") if p.strip()]
         print(

@@ -127,7 +127,7 @@ class Session:
                 incomplete.append("no exchanges were observed: nothing was judged")
             if self.dropped:
                 incomplete.append(
-                    f"{self.dropped} exchanges were forwarded but not judged (the judging queue was full)"
+                    f"{self.dropped} exchanges were forwarded but not judged (the judging backlog was full)"
                 )
             return RunResult(
                 target=self.target,
