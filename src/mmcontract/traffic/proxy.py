@@ -128,7 +128,7 @@ def _forward(upstream: httpx.URL, feed_fd: int, options: ProxyOptions) -> bool:
 
     async def main() -> bool:
         loop = asyncio.get_running_loop()
-        feed = FeedWriter(feed_fd, loop)
+        feed = FeedWriter(feed_fd, loop, max_wait=options.report_every)
         port = upstream.port or (443 if upstream.scheme == "https" else 80)
         relay = Relay(upstream.scheme, upstream.host, port, upstream.netloc.decode(), feed)
         try:
