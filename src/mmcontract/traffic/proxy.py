@@ -118,7 +118,14 @@ def serve(options: ProxyOptions) -> int:
         judging.join()
     if not listening:
         raise TargetUnreachable(f"the proxy could not listen on {options.host}:{options.port}")
-    return judging.exitcode if judging.exitcode in (0, 1) else 2
+    if judging.exitcode not in (0, 1):
+        print(
+            f"mmcontract proxy: error: the judging process ended with {judging.exitcode}: the reports may be "
+            "missing or incomplete",
+            file=sys.stderr,
+        )
+        return 2
+    return int(judging.exitcode)
 
 
 def _forward(upstream: httpx.URL, feed_fd: int, options: ProxyOptions) -> bool:
