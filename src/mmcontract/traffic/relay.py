@@ -538,10 +538,10 @@ class UpstreamSide(asyncio.Protocol):
         return _head(b"HTTP/1.1 %d %s\r\n" % (self.status, self.reason), headers)
 
     def _send_head(self) -> None:
-        headers = self.headers
-        if self.chunked_out:
-            headers = [*headers, (b"transfer-encoding", b"chunked")]
-        self.client.transport.write(self._response_head(headers))
+        head = self._response_head(self.headers)
+        if self.chunked_out:  # added after the hop-by-hop headers are dropped: it is one of them
+            head = head[:-2] + b"transfer-encoding: chunked\r\n\r\n"
+        self.client.transport.write(head)
         self.head_sent = True
 
     def on_body(self, chunk: bytes) -> None:
