@@ -321,6 +321,8 @@ class ClientSide(asyncio.Protocol):
             return
         self.transport.write(_error_response(b"502 Bad Gateway", f"mmcontract proxy: {why}".encode()[:300]))
         self.queue.popleft()
+        if len(self.queue) <= 1:  # as in `finished`: what follows is read again (the queue may be empty here)
+            self._pause("pipelined", False)
         self.sending = None
         if not request.keep_alive or not request.complete:
             self.close()
