@@ -442,7 +442,7 @@ class UpstreamSide(asyncio.Protocol):
     def _write(self, data: bytes) -> None:
         if self.transport is None:
             self.outbox.append(data)
-        else:
+        elif not self.transport.is_closing():  # closed: nowhere to go (uvloop raises on a closed one)
             self.transport.write(data)
 
     # ---- sending
