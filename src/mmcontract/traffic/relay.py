@@ -220,7 +220,7 @@ class ClientSide(asyncio.Protocol):
     def on_headers_complete(self) -> None:
         request, relay = self.current, self.relay
         assert request is not None
-        if self.closed:
+        if self.closed or self.parser.should_upgrade():  # refused (501) in data_received, not forwarded
             return
         request.method = self.parser.get_method()
         request.keep_alive = self.parser.should_keep_alive()
