@@ -46,6 +46,7 @@ class FeedWriter:
         self.dropped = 0
         self._last: dict[tuple[bytes, bytes], bytes] = {}
         self._flush_due = False
+        self._flush_timer: asyncio.TimerHandle | None = None
         self._waiting_writable = False
 
     def put(
@@ -95,7 +96,7 @@ class FeedWriter:
             self._flush()
         elif not self._flush_due:
             self._flush_due = True
-            self.loop.call_later(FLUSH_EVERY, self._flush)
+            self._flush_timer = self.loop.call_later(FLUSH_EVERY, self._flush)
 
     def _flush(self) -> None:
         self._flush_due = False
@@ -120,6 +121,8 @@ class FeedWriter:
 
     def close(self) -> None:
         """Send what waits and the stop marker (blocking: the proxy no longer forwards), then close."""
+        if self._flush_timer is not None:  # else it sends the outbox again, to whatever has the fd then
+            self._flush_timer.cancel()
         if self._waiting_writable:
             self.loop.remove_writer(self.fd)
         os.set_blocking(self.fd, True)
