@@ -410,11 +410,12 @@ class UpstreamSide(asyncio.Protocol):
             transport.pause_reading()
 
     def connection_lost(self, exc: Exception | None) -> None:
-        self.lost = True
+        closed_here, self.lost = self.lost, True
         request = self.request
         if request is None or self.client.upstream is not self:
             return
-        if self.status and self.delimited_by_close and not self.done:  # the end of the body is the close
+        # the end of the body is the upstream's own clean close (not ours, the client gone; not a reset)
+        if self.status and self.delimited_by_close and not self.done and exc is None and not closed_here:
             self.on_message_complete()
             return
         if self.reused and not self.status and request.replayable and not self.client.closed:
