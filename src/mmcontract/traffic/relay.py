@@ -301,6 +301,7 @@ class ClientSide(asyncio.Protocol):
             self.upstream.close()
             self.upstream = None
             self.sending = None  # the rest of its body has nowhere to go
+            self._pause("upstream", False)  # nor its flow control: a closing connection may never drain
         if not request.keep_alive:
             self.close()
             return
