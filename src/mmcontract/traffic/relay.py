@@ -317,6 +317,7 @@ class ClientSide(asyncio.Protocol):
         if self.upstream is not None:
             self.upstream.close()
             self.upstream = None
+        self._pause("upstream", False)  # it may have failed to connect, holding the client (see `_write`)
         if answered or self.closed:
             self.close()
             return
@@ -404,6 +405,7 @@ class UpstreamSide(asyncio.Protocol):
         if self.lost or self.client.closed:
             transport.close()
             return
+        self.client._pause("upstream", False)  # the transport's flow control takes over (see `_write`)
         if self.outbox:
             transport.writelines(self.outbox)
             self.outbox.clear()
@@ -444,6 +446,7 @@ class UpstreamSide(asyncio.Protocol):
     def _write(self, data: bytes) -> None:
         if self.transport is None:
             self.outbox.append(data)
+            self.client._pause("upstream", True)  # no flow control until connected: read the client no more
         elif not self.transport.is_closing():  # closed: nowhere to go (uvloop raises on a closed one)
             self.transport.write(data)
 
