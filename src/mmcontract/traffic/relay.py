@@ -258,6 +258,8 @@ class ClientSide(asyncio.Protocol):
         request = self.current
         assert request is not None
         request.body_size += len(chunk)
+        if request.seq == self.forwarded and request is not self.sending:
+            return  # answered, its upstream connection dropped (`finished`): the rest goes nowhere
         if request is self.sending and not request.buffered:
             self.upstream.send_body(chunk)  # type: ignore[union-attr]
             if request.body_size - len(chunk) >= MAX_JUDGED_BODY:
