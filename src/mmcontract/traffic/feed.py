@@ -61,6 +61,7 @@ class FeedWriter:
         self._waiting_writable = False
         self._last_put = 0.0
         self._oldest = 0.0  # when the oldest record still in the outbox was put
+        self.closed = False
 
     def put(
         self,
@@ -75,6 +76,9 @@ class FeedWriter:
         response_headers: Headers,
         response_body: bytes,
     ) -> None:
+        if self.closed:  # an exchange that ended while the proxy stopped: nothing takes it any more
+            self.dropped += 1
+            return
         key = (method, url)
         same = bool(response_body) and self._last.get(key) == response_body
         forget = not same and key not in self._last and len(self._last) >= MAX_KEYS
@@ -154,8 +158,12 @@ class FeedWriter:
 
     def close(self) -> None:
         """Send what waits and the stop marker (blocking: the proxy no longer forwards), then close."""
-        if self._quiet_check is not None:
+        if self.closed:
+            return
+        self.closed = True
+        if self._quiet_check is not None:  # else it would send the outbox again, to whatever has the fd then
             self._quiet_check.cancel()
+            self._quiet_check = None
         if self._waiting_writable:
             self.loop.remove_writer(self.fd)
         os.set_blocking(self.fd, True)

@@ -220,7 +220,7 @@ class ClientSide(asyncio.Protocol):
     def on_headers_complete(self) -> None:
         request, relay = self.current, self.relay
         assert request is not None
-        if self.closed:
+        if self.closed or self.parser.should_upgrade():  # refused (501) in data_received, not forwarded
             return
         request.method = self.parser.get_method()
         request.keep_alive = self.parser.should_keep_alive()
@@ -258,6 +258,8 @@ class ClientSide(asyncio.Protocol):
         request = self.current
         assert request is not None
         request.body_size += len(chunk)
+        if request.seq == self.forwarded and request is not self.sending:
+            return  # answered, its upstream connection dropped (`finished`): the rest goes nowhere
         if request is self.sending and not request.buffered:
             self.upstream.send_body(chunk)  # type: ignore[union-attr]
             if request.body_size - len(chunk) >= MAX_JUDGED_BODY:
@@ -301,6 +303,7 @@ class ClientSide(asyncio.Protocol):
             self.upstream.close()
             self.upstream = None
             self.sending = None  # the rest of its body has nowhere to go
+            self._pause("upstream", False)  # nor its flow control: a closing connection may never drain
         if not request.keep_alive:
             self.close()
             return
@@ -316,11 +319,14 @@ class ClientSide(asyncio.Protocol):
         if self.upstream is not None:
             self.upstream.close()
             self.upstream = None
+        self._pause("upstream", False)  # it may have failed to connect, holding the client (see `_write`)
         if answered or self.closed:
             self.close()
             return
         self.transport.write(_error_response(b"502 Bad Gateway", f"mmcontract proxy: {why}".encode()[:300]))
         self.queue.popleft()
+        if len(self.queue) <= 1:  # as in `finished`: what follows is read again (the queue may be empty here)
+            self._pause("pipelined", False)
         self.sending = None
         if not request.keep_alive or not request.complete:
             self.close()
@@ -401,6 +407,7 @@ class UpstreamSide(asyncio.Protocol):
         if self.lost or self.client.closed:
             transport.close()
             return
+        self.client._pause("upstream", False)  # the transport's flow control takes over (see `_write`)
         if self.outbox:
             transport.writelines(self.outbox)
             self.outbox.clear()
@@ -408,11 +415,12 @@ class UpstreamSide(asyncio.Protocol):
             transport.pause_reading()
 
     def connection_lost(self, exc: Exception | None) -> None:
-        self.lost = True
+        closed_here, self.lost = self.lost, True
         request = self.request
         if request is None or self.client.upstream is not self:
             return
-        if self.status and self.delimited_by_close and not self.done:  # the end of the body is the close
+        # the end of the body is the upstream's own clean close (not ours, the client gone; not a reset)
+        if self.status and self.delimited_by_close and not self.done and exc is None and not closed_here:
             self.on_message_complete()
             return
         if self.reused and not self.status and request.replayable and not self.client.closed:
@@ -440,7 +448,8 @@ class UpstreamSide(asyncio.Protocol):
     def _write(self, data: bytes) -> None:
         if self.transport is None:
             self.outbox.append(data)
-        else:
+            self.client._pause("upstream", True)  # no flow control until connected: read the client no more
+        elif not self.transport.is_closing():  # closed: nowhere to go (uvloop raises on a closed one)
             self.transport.write(data)
 
     # ---- sending
@@ -538,10 +547,10 @@ class UpstreamSide(asyncio.Protocol):
         return _head(b"HTTP/1.1 %d %s\r\n" % (self.status, self.reason), headers)
 
     def _send_head(self) -> None:
-        headers = self.headers
-        if self.chunked_out:
-            headers = [*headers, (b"transfer-encoding", b"chunked")]
-        self.client.transport.write(self._response_head(headers))
+        head = self._response_head(self.headers)
+        if self.chunked_out:  # added after the hop-by-hop headers are dropped: it is one of them
+            head = head[:-2] + b"transfer-encoding: chunked\r\n\r\n"
+        self.client.transport.write(head)
         self.head_sent = True
 
     def on_body(self, chunk: bytes) -> None:
