@@ -48,6 +48,8 @@ MAX_JUDGED_BODY = 16 * 1024 * 1024  # a larger body is forwarded whole but kept 
 MAX_REWRITTEN_BODY = 8 * 1024 * 1024
 IDLE_TIMEOUT = 75.0  # seconds a client's keep-alive connection may stay idle
 NO_BODY_STATUSES = frozenset({204, 304})
+# a proxy may send these again after a connection failed under them, the others never (RFC 9110 9.2.2)
+IDEMPOTENT = frozenset({b"GET", b"HEAD", b"OPTIONS", b"TRACE", b"PUT", b"DELETE"})
 
 
 def link_pattern(origin: str) -> re.Pattern[bytes]:
@@ -106,7 +108,7 @@ class Request:
 
     @property
     def replayable(self) -> bool:
-        return self.complete and self.kept_all
+        return self.complete and self.kept_all and self.method in IDEMPOTENT
 
     def body_bytes(self) -> bytes:
         return b"".join(self.body)
@@ -479,6 +481,10 @@ class UpstreamSide(asyncio.Protocol):
             return
         try:
             self.parser.feed_data(data)
+        except httptools.HttpParserUpgrade:  # a 101 nobody asked for: upgrade requests are never forwarded
+            if self.request is not None:
+                self.client.failed(self.request, "the upstream switched protocols unasked", self.head_sent)
+            return
         except httptools.HttpParserError as exc:
             if self.request is not None:
                 self.client.failed(
@@ -518,7 +524,7 @@ class UpstreamSide(asyncio.Protocol):
             elif lower == b"transfer-encoding":
                 chunked = True
             elif lower == b"content-type":
-                json_body = b"json" in value
+                json_body = b"json" in value.lower()
             elif lower == b"content-encoding":
                 encoding = value.strip().lower()
         bodiless = request.method == b"HEAD" or self.status in NO_BODY_STATUSES

@@ -491,29 +491,44 @@ def test_requests_on_one_client_connection_share_one_upstream_connection(proxy: 
 # ---- 3. an upstream that closes its side of a keep-alive connection
 
 
-def test_a_request_on_a_connection_the_upstream_closed_unanswered_is_sent_again_on_a_fresh_one(
+async def _closes_its_first_connection_unanswered(conn: Conn) -> None:
+    if conn.number == 1:
+        await conn.reply()
+        await conn.request()  # read, then closed unanswered: its idle timeout raced the request
+        return
+    await conn.serve(echo)
+
+
+def test_an_idempotent_request_the_upstream_closed_unanswered_is_sent_again_on_a_fresh_connection(
     proxy: Proxy,
 ) -> None:
-    async def script(conn: Conn) -> None:
-        if conn.number == 1:
-            await conn.reply()
-            await conn.request()  # read, then closed unanswered: its idle timeout raced the request
-            return
-        await conn.serve(echo)
-
-    proxy.upstream.script = script
+    proxy.upstream.script = _closes_its_first_connection_unanswered
     client = proxy.client()
     client.send(request(target="/api/v2/a/"))
     assert client.response().body == b"GET /api/v2/a/ "
-    client.send(request("POST", "/api/v2/b/", body=b"payload"))
-    assert client.response().body == b"POST /api/v2/b/ payload"  # the body too was sent again
+    client.send(request("PUT", "/api/v2/b/", body=b"payload"))
+    assert client.response().body == b"PUT /api/v2/b/ payload"  # the body too was sent again
     assert proxy.upstream.accepts == 2
     assert [(r.connection, r.target, r.body) for r in proxy.upstream.received] == [
         (1, b"/api/v2/a/", b""),
         (1, b"/api/v2/b/", b"payload"),
         (2, b"/api/v2/b/", b"payload"),
     ]
-    assert [(e.method, e.status) for e in proxy.exchanges()] == [("GET", 200), ("POST", 200)]
+    assert [(e.method, e.status) for e in proxy.exchanges()] == [("GET", 200), ("PUT", 200)]
+
+
+def test_a_post_the_upstream_closed_unanswered_is_a_502_never_sent_twice(proxy: Proxy) -> None:
+    proxy.upstream.script = _closes_its_first_connection_unanswered
+    client = proxy.client()
+    client.send(request(target="/api/v2/a/"))
+    assert client.response().status == 200
+    client.send(request("POST", "/api/v2/b/", body=b"payload"))
+    answer = client.response()
+    assert answer.status == 502  # the upstream may have acted on it: RFC 9110 9.2.2, no automatic retry
+    assert [(r.connection, r.target) for r in proxy.upstream.received] == [
+        (1, b"/api/v2/a/"),
+        (1, b"/api/v2/b/"),
+    ]
 
 
 def test_a_connection_the_upstream_closed_while_idle_is_replaced(proxy: Proxy) -> None:
@@ -972,6 +987,16 @@ def test_links_to_the_upstream_in_a_json_get_answer_are_moved_to_the_proxy(proxy
     )
     (exchange,) = proxy.exchanges()
     assert exchange.response_body == original  # judged as the upstream sent it
+
+
+def test_the_json_media_type_is_matched_in_any_case(proxy: Proxy) -> None:
+    original = json.dumps(page(proxy.origin)).encode()
+    proxy.upstream.script = answering(
+        lambda _: answer(original, headers=[("Content-Type", "Application/JSON")])
+    )
+    client = proxy.client()
+    client.send(request())
+    assert client.response().json()["next"] == f"http://{PROXY_HOST}/api/v2/things/?offset=2&limit=1"
 
 
 def test_links_in_a_gzip_answer_are_moved_and_the_answer_still_gunzips(proxy: Proxy) -> None:
