@@ -10,7 +10,7 @@ one connection (6.4 ms at eight), CPU-bound at one core; an ASGI app on uvicorn 
 
 Judging runs in a separate process (`judge_process`), fed through a pipe (`traffic.feed`): a response is never
 delayed by it, and judging takes neither the proxy's event loop nor its GIL. The judging process runs at the
-lowest CPU priority: under load it takes what forwarding leaves and catches up after. When its backlog is full
+lowest CPU priority and gets the exchanges in the pauses of traffic (see `traffic.feed` for why). When the backlog is full
 an exchange is forwarded but not judged, and the run says so (incomplete). It writes the reports (every
 --report-every seconds and at the end) and its exit code is the proxy's.
 """
