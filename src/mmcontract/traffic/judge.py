@@ -716,13 +716,15 @@ def j_walk(ctx: Context, ex: Exchange) -> Iterator[Finding]:
 # ----------------------------------------------------------------------------------------------- sequences
 
 
-def _last_write(ctx: Context, ex: Exchange, match: Callable[[Exchange], bool]) -> Exchange | None:
-    """The latest successful write matching `match` that ended before `ex` started, unless another write came
-    between them (then nothing can be said)."""
+def _last_write(ctx: Context, ex: Exchange, operation: str, param: str) -> Exchange | None:
+    """The latest successful `operation` on the resource `ex` reads (the same path parameter `param`) that ended
+    before `ex` started, unless another write came between them (then nothing can be said)."""
+    resource = ex.path_params[param]
     found = None
     for e in ctx.writes:
         ended_before = e.finished <= ex.started and (found is None or e.finished > found.finished)
-        if e.is_write and 200 <= e.status < 300 and ended_before and match(e):
+        ours = e.operation == operation and e.path_params.get(param) == resource
+        if e.is_write and 200 <= e.status < 300 and ended_before and ours:
             found = e
     if found is None or ctx.writes_between(found, ex):
         return None
@@ -734,16 +736,7 @@ def j_patch_persists(ctx: Context, ex: Exchange) -> Iterator[Finding]:
 
     if ex.operation != "GET /registeredModels/{registeredModelId}/" or ex.status != 200:
         return
-    rm = ex.path_params["registeredModelId"]
-    patch = _last_write(
-        ctx,
-        ex,
-        lambda e: (
-            e.method == "PATCH"
-            and e.operation == "PATCH /registeredModels/{registeredModelId}/"
-            and e.path_params.get("registeredModelId") == rm
-        ),
-    )
+    patch = _last_write(ctx, ex, "PATCH /registeredModels/{registeredModelId}/", "registeredModelId")
     sent, body = (patch.request_json if patch else None), ex.body
     if not isinstance(sent, dict) or not isinstance(body, dict):
         return
@@ -766,18 +759,10 @@ def j_archived(ctx: Context, ex: Exchange) -> Iterator[Finding]:
 
     if ex.method != "GET" or ex.status != 200:
         return
-    op, pp = ex.operation, ex.path_params
+    op = ex.operation
     items: list[Any] = []
     if op == "GET /modelPackages/{modelPackageId}/":
-        mp = pp["modelPackageId"]
-        write = _last_write(
-            ctx,
-            ex,
-            lambda e: (
-                e.operation == "POST /modelPackages/{modelPackageId}/archive/"
-                and e.path_params.get("modelPackageId") == mp
-            ),
-        )
+        write = _last_write(ctx, ex, "POST /modelPackages/{modelPackageId}/archive/", "modelPackageId")
         code, basis, what = "MM403", BASIS_ARCHIVE, "an archived model package"
         items = [ex.body]
     elif (
@@ -786,15 +771,7 @@ def j_archived(ctx: Context, ex: Exchange) -> Iterator[Finding]:
         and (op.endswith("{registeredModelId}/") or "/versions/" in op)
         and "deployments" not in op
     ):
-        rm = pp["registeredModelId"]
-        write = _last_write(
-            ctx,
-            ex,
-            lambda e: (
-                e.operation == "DELETE /registeredModels/{registeredModelId}/"
-                and e.path_params.get("registeredModelId") == rm
-            ),
-        )
+        write = _last_write(ctx, ex, "DELETE /registeredModels/{registeredModelId}/", "registeredModelId")
         code, basis, what = "MM402", BASIS_DELETE, "a DELETEd registered model"
         body = ex.body
         items = body.get("data", []) if isinstance(body, dict) and op.endswith("/versions/") else [body]
@@ -852,10 +829,7 @@ def j_sharing(ctx: Context, ex: Exchange) -> Iterator[Finding]:
     listed = _complete_roles(ex)
     if listed is None:
         return
-    rm = ex.path_params["registeredModelId"]
-    patch = _last_write(
-        ctx, ex, lambda e: e.operation == f"PATCH {SHARING}" and e.path_params.get("registeredModelId") == rm
-    )
+    patch = _last_write(ctx, ex, f"PATCH {SHARING}", "registeredModelId")
     if patch is None:
         return
     for grant in _grants(patch):
