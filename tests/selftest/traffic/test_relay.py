@@ -396,6 +396,39 @@ def wait_for(condition: Callable[[], bool]) -> None:
         time.sleep(0.001)
 
 
+def until_still(count: Callable[[], int]) -> None:
+    """Wait until `count()` (bytes sent so far) has stopped growing for 50 ms: that side is held back."""
+    last, still = -1, 0
+    while still < 5:
+        time.sleep(0.01)
+        now = count()
+        still, last = (still + 1, last) if now == last else (0, now)
+
+
+class BodySender:
+    """A client sending a request head and `size` body bytes (`piece` at a time) from a thread, as most clients
+    do: the whole body, then read the answer. `sent` counts the body bytes the client's socket took."""
+
+    def __init__(self, client: Any, head: bytes, size: int, piece: bytes = b"x" * 65536) -> None:
+        self.sent = 0
+
+        def send() -> None:
+            client.send(head)
+            for _ in range(size // len(piece)):
+                client.send(piece)
+                self.sent += len(piece)
+
+        self.thread = threading.Thread(target=send, daemon=True)
+        self.thread.start()
+
+    def held_back(self) -> None:
+        until_still(lambda: self.sent)
+
+    def finished(self) -> bool:
+        self.thread.join(TIMEOUT)
+        return not self.thread.is_alive()
+
+
 # ---- 1. a plain GET: what is changed and what is not
 
 
@@ -740,24 +773,11 @@ def test_an_early_answer_with_close_from_an_upstream_that_stopped_reading_lets_t
 
     proxy.upstream.script = script
     client = proxy.client()
-    sent = [0]
-
-    def send() -> None:  # as most clients do: the whole body, then read the answer
-        client.send(request("POST", "/api/v2/blob/", [("Content-Length", str(size))]))
-        for _ in range(size // 65536):
-            client.send(b"x" * 65536)
-            sent[0] += 65536
-
-    sending = threading.Thread(target=send, daemon=True)
-    sending.start()
-    last, still = -1, 0
-    while still < 5:  # until the client is held back (or its socket buffers took it all)
-        time.sleep(0.01)
-        still, last = (still + 1, last) if sent[0] == last else (0, sent[0])
+    sender = BodySender(client, request("POST", "/api/v2/blob/", [("Content-Length", str(size))]), size)
+    sender.held_back()  # (or its socket buffers took it all)
     assert proxy.call(lambda: [c.pauses for c in proxy.relay.connections]) == [{"upstream"}]
     stalled.set()
-    sending.join(TIMEOUT)
-    assert not sending.is_alive()  # the rest of the body was read (and dropped): the client could send it all
+    assert sender.finished()  # the rest of the body was read (and dropped): the client could send it all
     assert client.response().status == 413
     client.send(request(target="/api/v2/after/"))
     assert client.response().body == b"GET /api/v2/after/ "
@@ -1256,10 +1276,7 @@ def test_a_large_answer_to_a_slow_client_arrives_whole_without_being_held_in_mem
     got = client.head()
     assert got.status == 200
     # The client reads nothing until the upstream is held back (what it sent stops growing) ...
-    last, still = -1, 0
-    while still < 5:
-        time.sleep(0.01)
-        still, last = (still + 1, last) if proxy.upstream.sent == last else (0, proxy.upstream.sent)
+    until_still(lambda: proxy.upstream.sent)
     buffered = proxy.call(lambda: max(c.transport.get_write_buffer_size() for c in proxy.relay.connections))
     assert buffered <= 1024 * 1024  # ... and the proxy holds no more than a read or two of it meanwhile
     body = client.take(size)
@@ -1283,20 +1300,8 @@ def test_a_large_body_to_a_slow_upstream_goes_whole_without_being_held_in_memory
 
     proxy.upstream.script = script
     client = proxy.client()
-    sent = [0]
-
-    def send() -> None:
-        client.send(request("PUT", "/api/v2/blob/", [("Content-Length", str(size))]))
-        for _ in range(size // len(piece)):
-            client.send(piece)
-            sent[0] += len(piece)
-
-    sending = threading.Thread(target=send, daemon=True)
-    sending.start()
-    last, still = -1, 0
-    while still < 5:  # until the client is held back (or has sent it all)
-        time.sleep(0.01)
-        still, last = (still + 1, last) if sent[0] == last else (0, sent[0])
+    sender = BodySender(client, request("PUT", "/api/v2/blob/", [("Content-Length", str(size))]), size, piece)
+    sender.held_back()  # (or it has sent it all)
     buffered = proxy.call(
         lambda: max(
             c.upstream.transport.get_write_buffer_size() for c in proxy.relay.connections if c.upstream
@@ -1304,7 +1309,7 @@ def test_a_large_body_to_a_slow_upstream_goes_whole_without_being_held_in_memory
     )
     assert buffered <= 1024 * 1024  # what the upstream does not read waits in the client's socket, not here
     go.set()
-    sending.join(TIMEOUT)
+    assert sender.finished()
     assert client.response().body == b"%d" % size
     assert proxy.upstream.received[0].body == piece * (size // len(piece))
 
@@ -1325,24 +1330,12 @@ def test_a_body_sent_while_the_upstream_connection_is_being_made_waits_in_the_cl
     monkeypatch.setattr(relay_module.UpstreamSide, "connect", slow_connect)
     proxy.upstream.script = answering(lambda r: answer(b"%d" % len(r.body)))
     client = proxy.client()
-    sent = [0]
-
-    def send() -> None:
-        client.send(request("PUT", "/api/v2/blob/", [("Content-Length", str(size))]))
-        for _ in range(size // 65536):
-            client.send(b"x" * 65536)
-            sent[0] += 65536
-
-    sending = threading.Thread(target=send, daemon=True)
-    sending.start()
-    last, still = -1, 0
-    while still < 5:  # until the client is held back (or has sent it all)
-        time.sleep(0.01)
-        still, last = (still + 1, last) if sent[0] == last else (0, sent[0])
+    sender = BodySender(client, request("PUT", "/api/v2/blob/", [("Content-Length", str(size))]), size)
+    sender.held_back()  # (or it has sent it all)
     held = proxy.call(
         lambda: [sum(map(len, c.upstream.outbox)) for c in proxy.relay.connections if c.upstream]
     )
     assert held and max(held) <= 1024 * 1024  # not the whole body waiting for the connection
     connecting.set()
-    sending.join(TIMEOUT)
+    assert sender.finished()
     assert client.response().body == b"%d" % size
