@@ -7,7 +7,7 @@ from __future__ import annotations
 import asyncio
 import gzip
 import os
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -70,15 +70,32 @@ class Ends:
         assert self.reader.stopped
         return exchanges
 
+    def dispose(self) -> None:
+        os.close(self.read_fd)  # first: a writer still open then fails its last write at once, never blocks
+        self.writer.close()
+        self.loop.close()
+        assert not self.errors, self.errors
+
 
 @pytest.fixture
-def ends(monkeypatch: pytest.MonkeyPatch) -> Iterator[Ends]:
-    monkeypatch.setattr(feed, "QUIET_SECONDS", 0.002)
-    opened = Ends()
-    yield opened
-    opened.loop.close()
-    os.close(opened.read_fd)
-    assert not opened.errors, opened.errors
+def open_ends(monkeypatch: pytest.MonkeyPatch) -> Iterator[Callable[..., Ends]]:
+    """`open_ends(QUIET_SECONDS=0.1, ...)`: a pair of ends with those feed settings; disposed after the test."""
+    opened: list[Ends] = []
+
+    def make(**settings: float) -> Ends:
+        for name, value in {"QUIET_SECONDS": 0.002, **settings}.items():
+            monkeypatch.setattr(feed, name, value)
+        opened.append(Ends())
+        return opened[-1]
+
+    yield make
+    for ends in opened:
+        ends.dispose()
+
+
+@pytest.fixture
+def ends(open_ends: Callable[..., Ends]) -> Ends:
+    return open_ends()
 
 
 def test_exchanges_round_trip(ends: Ends) -> None:
@@ -196,43 +213,24 @@ def _steady_traffic(ends: Ends, *, seconds: float, every: float = 0.01) -> list[
     return arrived
 
 
-def test_records_wait_while_traffic_flows_and_go_out_in_its_pause(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(feed, "QUIET_SECONDS", 0.1)
-    ends = Ends()
-    try:
-        arrived = _steady_traffic(ends, seconds=0.4)
-        assert arrived[-1] == 0  # puts 10 ms apart: never 100 ms quiet, so nothing went to judging
-        ends.loop.run_until_complete(asyncio.sleep(0.2))  # a pause
-        assert len(ends.read()) == len(arrived)
-    finally:
-        ends.writer.close()
-        ends.loop.close()
-        os.close(ends.read_fd)
+def test_records_wait_while_traffic_flows_and_go_out_in_its_pause(open_ends: Callable[..., Ends]) -> None:
+    ends = open_ends(QUIET_SECONDS=0.1)
+    arrived = _steady_traffic(ends, seconds=0.4)
+    assert arrived[-1] == 0  # puts 10 ms apart: never 100 ms quiet, so nothing went to judging
+    ends.loop.run_until_complete(asyncio.sleep(0.2))  # a pause
+    assert len(ends.read()) == len(arrived)
 
 
-def test_with_max_wait_records_go_out_during_steady_traffic(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(feed, "QUIET_SECONDS", 0.1)
-    ends = Ends()
+def test_with_max_wait_records_go_out_during_steady_traffic(open_ends: Callable[..., Ends]) -> None:
+    ends = open_ends(QUIET_SECONDS=0.1)
     ends.writer.max_wait = 0.1  # --report-every
-    try:
-        arrived = _steady_traffic(ends, seconds=0.5)
-        assert 0 < arrived[-1] < len(arrived)  # the older records went out while traffic went on
-    finally:
-        ends.writer.close()
-        ends.loop.close()
-        os.close(ends.read_fd)
+    arrived = _steady_traffic(ends, seconds=0.5)
+    assert 0 < arrived[-1] < len(arrived)  # the older records went out while traffic went on
 
 
-def test_a_large_backlog_goes_out_without_a_pause(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(feed, "QUIET_SECONDS", 10.0)
-    monkeypatch.setattr(feed, "BUSY_FLUSH_BYTES", 4096)
-    ends = Ends()
-    try:
-        for n in range(5):
-            ends.put(f"/{n}/".encode(), b"y" * 2000)  # distinct URLs: sent whole
-        ends.loop.run_until_complete(asyncio.sleep(0))
-        assert len(ends.read()) >= 2  # past 4 KB waiting they went out, no pause needed
-    finally:
-        ends.writer.close()
-        ends.loop.close()
-        os.close(ends.read_fd)
+def test_a_large_backlog_goes_out_without_a_pause(open_ends: Callable[..., Ends]) -> None:
+    ends = open_ends(QUIET_SECONDS=10.0, BUSY_FLUSH_BYTES=4096)
+    for n in range(5):
+        ends.put(f"/{n}/".encode(), b"y" * 2000)  # distinct URLs: sent whole
+    ends.loop.run_until_complete(asyncio.sleep(0))
+    assert len(ends.read()) >= 2  # past 4 KB waiting they went out, no pause needed
