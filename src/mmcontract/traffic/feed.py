@@ -24,6 +24,7 @@ import marshal
 import os
 import select
 from collections.abc import Iterator
+from typing import NamedTuple
 
 from mmcontract.traffic.exchange import Exchange
 
@@ -37,6 +38,21 @@ _HEADER = 4
 _RECORD, _STOP = 0, 1
 
 Headers = list[tuple[bytes, bytes]]
+
+
+class Raw(NamedTuple):
+    """An exchange as the proxy saw it (bytes as on the wire, the body as the upstream sent it)."""
+
+    seq: int
+    started: float
+    finished: float
+    method: bytes
+    url: bytes  # on the upstream
+    request_headers: Headers
+    request_body: bytes
+    status: int
+    response_headers: Headers
+    response_body: bytes
 
 
 class FeedWriter:
@@ -63,40 +79,14 @@ class FeedWriter:
         self._oldest = 0.0  # when the oldest record still in the outbox was put
         self.closed = False
 
-    def put(
-        self,
-        seq: int,
-        started: float,
-        finished: float,
-        method: bytes,
-        url: bytes,
-        request_headers: Headers,
-        request_body: bytes,
-        status: int,
-        response_headers: Headers,
-        response_body: bytes,
-    ) -> None:
+    def put(self, raw: Raw) -> None:
         if self.closed:  # an exchange that ended while the proxy stopped: nothing takes it any more
             self.dropped += 1
             return
-        key = (method, url)
-        same = bool(response_body) and self._last.get(key) == response_body
+        key, body = (raw.method, raw.url), raw.response_body
+        same = bool(body) and self._last.get(key) == body
         forget = not same and key not in self._last and len(self._last) >= MAX_KEYS
-        record = (
-            _RECORD,
-            forget,
-            seq,
-            started,
-            finished,
-            method,
-            url,
-            request_headers,
-            request_body,
-            status,
-            response_headers,
-            None if same else response_body,
-        )
-        payload = marshal.dumps(record)
+        payload = marshal.dumps((_RECORD, forget, *raw[:-1], None if same else body))
         if len(self.outbox) + len(payload) > self.limit:
             self.dropped += 1
             self._last.pop(key, None)  # the judging process never saw this body: send the next one whole
@@ -104,7 +94,7 @@ class FeedWriter:
         if forget:
             self._last.clear()
         if not same:
-            self._last[key] = response_body
+            self._last[key] = body
         if not self.outbox:
             self._oldest = self.loop.time()
         self.outbox += len(payload).to_bytes(_HEADER, "little")
@@ -213,54 +203,41 @@ class FeedReader:
             yield self._exchange(record)
 
     def _exchange(self, record: tuple) -> Exchange:  # type: ignore[type-arg]
-        _, forget, seq, started, finished, method, url, req_headers, req_body, status, resp_headers, body = (
-            record
-        )
-        key = (method, url)
+        _, forget, *fields = record
+        raw = Raw(*fields)
+        key = (raw.method, raw.url)
         if forget:
             self._last.clear()
-        if body is None:
-            body = self._last[key]
+        if raw.response_body is None:
+            raw = raw._replace(response_body=self._last[key])
         else:
-            self._last[key] = body
-        return exchange_of(
-            seq, started, finished, method, url, req_headers, req_body, status, resp_headers, body
-        )
+            self._last[key] = raw.response_body
+        return exchange_of(raw)
 
 
-def exchange_of(
-    seq: int,
-    started: float,
-    finished: float,
-    method: bytes,
-    url: bytes,
-    request_headers: Headers,
-    request_body: bytes,
-    status: int,
-    response_headers: Headers,
-    response_body: bytes,
-) -> Exchange:
+def exchange_of(raw: Raw) -> Exchange:
     """The exchange as the judgements read it: text headers, the body decoded from gzip (as the upstream meant
     it; Content-Encoding is then dropped), the upstream's own URL."""
     import gzip
 
-    headers = [(k.decode("latin-1"), v.decode("latin-1")) for k, v in response_headers]
+    headers = [(k.decode("latin-1"), v.decode("latin-1")) for k, v in raw.response_headers]
+    body = raw.response_body
     encoding = next((v for k, v in headers if k.lower() == "content-encoding"), "").lower()
-    if encoding == "gzip" and response_body:
+    if encoding == "gzip" and body:
         try:
-            response_body = gzip.decompress(response_body)
+            body = gzip.decompress(body)
         except (OSError, EOFError):
-            response_body = b""
+            body = b""
         headers = [(k, v) for k, v in headers if k.lower() != "content-encoding"]
     return Exchange(
-        seq=seq,
-        method=method.decode("latin-1"),
-        url=url.decode("latin-1"),
-        request_headers=tuple((k.decode("latin-1"), v.decode("latin-1")) for k, v in request_headers),
-        request_body=request_body,
-        status=status,
+        seq=raw.seq,
+        method=raw.method.decode("latin-1"),
+        url=raw.url.decode("latin-1"),
+        request_headers=tuple((k.decode("latin-1"), v.decode("latin-1")) for k, v in raw.request_headers),
+        request_body=raw.request_body,
+        status=raw.status,
         response_headers=tuple(headers),
-        response_body=response_body,
-        started=started,
-        finished=finished,
+        response_body=body,
+        started=raw.started,
+        finished=raw.finished,
     )

@@ -28,7 +28,7 @@ from urllib.parse import urlsplit
 
 import httptools
 
-from mmcontract.traffic.feed import FeedWriter
+from mmcontract.traffic.feed import FeedWriter, Raw
 
 HOP_BY_HOP = frozenset(
     {
@@ -593,24 +593,26 @@ class UpstreamSide(asyncio.Protocol):
         self.done = True
         request = self.request
         assert request is not None
-        raw = b"".join(self.kept)
+        body = b"".join(self.kept)  # as the upstream sent it
         if self.held is not None:
-            self._send_held(raw, request)
+            self._send_held(body, request)
         elif self.chunked_out and self.head_sent:
             self.client.transport.write(b"0\r\n\r\n")
         self.reused = True
         self.request = None
         self.relay.feed.put(
-            request.seq,
-            request.started,
-            time.time(),
-            request.method,
-            request.url,
-            request.headers,
-            request.judged_body(),
-            self.status,
-            self.headers,
-            raw,
+            Raw(
+                request.seq,
+                request.started,
+                time.time(),
+                request.method,
+                request.url,
+                request.headers,
+                request.judged_body(),
+                self.status,
+                self.headers,
+                body,
+            )
         )
         self.client.finished(request, keep_upstream=self.keep_alive and not self.delimited_by_close)
 

@@ -15,7 +15,7 @@ import pytest
 
 from mmcontract.traffic import feed
 from mmcontract.traffic.exchange import Exchange
-from mmcontract.traffic.feed import FeedReader, FeedWriter, exchange_of
+from mmcontract.traffic.feed import FeedReader, FeedWriter, Raw, exchange_of
 
 BASE = b"http://server:8080/api/v2"
 
@@ -36,11 +36,11 @@ class Ends:
         """Put one exchange; the size of its record (what it added to the writer's outbox)."""
         self.seq += 1
         before = len(self.writer.outbox)
-        self.writer.put(*self.args(url, body, method, **kw))
+        self.writer.put(self.raw(url, body, method, **kw))
         return len(self.writer.outbox) - before
 
-    def args(self, url: bytes, body: bytes, method: bytes = b"GET", **kw: Any) -> tuple[Any, ...]:
-        return (
+    def raw(self, url: bytes, body: bytes, method: bytes = b"GET", **kw: Any) -> Raw:
+        return Raw(
             self.seq,
             float(self.seq),
             self.seq + 0.5,
@@ -102,12 +102,12 @@ def test_exchanges_round_trip(ends: Ends) -> None:
     plain = b'{"data": [], "next": null}'
     gzip_headers = [(b"content-type", b"application/json"), (b"content-encoding", b"gzip")]
     ends.put(b"/registeredModels/", plain, sent=b"")
-    first = exchange_of(*ends.args(b"/registeredModels/", plain))
+    first = exchange_of(ends.raw(b"/registeredModels/", plain))
     ends.put(
         b"/modelPackages/", gzip.compress(plain), b"POST", sent=b'{"a": 1}', status=201, headers=gzip_headers
     )
     second = exchange_of(
-        *ends.args(
+        ends.raw(
             b"/modelPackages/",
             gzip.compress(plain),
             b"POST",
