@@ -1,6 +1,7 @@
 """Observed traffic as a run: exchanges in, judgements (traffic.judge) applied, a `report.model.RunResult` out.
 
-Thread-safe: the proxy adds exchanges from its judging thread while a report may be written from another.
+Thread-safe, so that a report may be written while exchanges are added (the proxy's judging process does both
+from one thread; the lock costs nothing there).
 """
 
 from __future__ import annotations
