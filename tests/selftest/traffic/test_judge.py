@@ -306,3 +306,13 @@ def test_equal_bodies_share_one_parse_within_a_session_only() -> None:
     assert len(ctx.shared_json.cache) == 1
     unjudged = t.add("GET", "/registeredModels/", 200, listing)  # outside a session: parsed on its own
     assert unjudged.body == listing and unjudged.body is not first.body
+
+
+def test_a_page_after_the_first_needs_previous_unless_it_was_asked_with_limit_0() -> None:
+    from mmcontract.traffic.judge import new_context
+
+    ctx, t = new_context(BASE), Traffic()
+    empty = _judged(ctx, t.add("GET", "/registeredModels/?offset=1&limit=0", 200, page([], 3, None)))
+    assert [c for c, _, _ in empty] == []  # limit-zero-empty: a legal empty page, its links null
+    one = _judged(ctx, t.add("GET", "/registeredModels/?offset=1&limit=1", 200, page([model()], 3, None)))
+    assert "MM104" in [c for c, _, _ in one]  # a previous page exists, and next too: null is wrong
