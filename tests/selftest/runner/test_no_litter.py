@@ -16,16 +16,15 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
-import httpx
 import pytest
+from runner_helpers import LISTS, live_ids, options_for
 
-from mmcontract.runner import RunOptions, run
+from mmcontract.runner import run
 from mmcontract.target.embedded import EmbeddedServer, start_embedded
 
 pytestmark = pytest.mark.socket
 
 ROOT = Path(__file__).resolve().parents[3]
-LISTS = ("registeredModels/", "modelPackages/")
 CREATE = "POST /modelPackages/fromLeaderboard/"
 CREATES = (CREATE, "POST /modelPackages/fromLearningModel/")
 
@@ -66,27 +65,6 @@ class CreateCounter:
         await self.app(scope, receive, send)
 
 
-def live_ids(server: EmbeddedServer) -> dict[str, set[str]]:
-    """Every id of both lists, walked to their end."""
-    found: dict[str, set[str]] = {}
-    with httpx.Client(
-        base_url=server.base_url + "/", headers={"Authorization": f"Bearer {server.token}"}
-    ) as client:
-        for path in LISTS:
-            ids: set[str] = set()
-            offset = 0
-            while True:
-                page = client.get(path, params={"offset": offset, "limit": 100})
-                assert page.status_code == 200, page.text
-                data = page.json()["data"]
-                ids |= {item["id"] for item in data}
-                offset += len(data)
-                if not data or not page.json().get("next"):
-                    break
-            found[path] = ids
-    return found
-
-
 @pytest.fixture
 def server(request: pytest.FixtureRequest) -> Iterator[tuple[EmbeddedServer, CreateCounter]]:
     """The reference server (parametrized indirectly: a set of legal variants of it)."""
@@ -99,19 +77,7 @@ def server(request: pytest.FixtureRequest) -> Iterator[tuple[EmbeddedServer, Cre
 
 
 def _writes_run(server: EmbeddedServer, **options: Any) -> Any:
-    return run(
-        RunOptions(
-            endpoint=server.base_url,
-            token=server.token,
-            allow_writes=True,
-            leaderboard_model_id=server.leaderboard_model_id,
-            profile="quick",
-            seed=11,
-            report_dir=None,
-            quiet=True,
-            **options,
-        )
-    )
+    return run(options_for(server, allow_writes=True, seed=11, **options))
 
 
 @pytest.mark.parametrize(
