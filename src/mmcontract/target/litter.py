@@ -193,9 +193,7 @@ class _Cleaner:
     def foreign_version(self, model_id: str) -> str | None:
         """A version of the registered model that this run did not create (by id, or by the run's prefix in its
         name), if its first versions page shows one: such a model is not deleted."""
-        response = self.send("GET", f"registeredModels/{model_id}/versions/", params={"limit": 100})
-        data = (_json(response) or {}).get("data") if response.status_code == 200 else None
-        for version in data if isinstance(data, list) else []:
+        for version in self.versions(model_id) or []:
             if not isinstance(version, dict):
                 continue
             name = version.get("name")
@@ -204,6 +202,13 @@ class _Cleaner:
             ):
                 return str(version.get("id"))
         return None
+
+    def versions(self, model_id: str) -> list[Any] | None:
+        """The first versions page (up to 100) of a registered model, or None when it cannot be read."""
+        response = self.send("GET", f"registeredModels/{model_id}/versions/", params={"limit": 100})
+        body = _json(response) if response.status_code == 200 else None
+        data = body.get("data") if isinstance(body, dict) else None
+        return data if isinstance(data, list) else None
 
     def _clean(self, item: Created, owned: bool) -> None:
         model = item.kind == REGISTERED_MODEL
@@ -260,15 +265,10 @@ class _Cleaner:
                 model_id = body.get("registeredModelId") if isinstance(body, dict) else None
                 if not isinstance(model_id, str) or not model_id or model_id in found:
                     continue
-                versions = self.send("GET", f"registeredModels/{model_id}/versions/", params={"limit": 100})
-                data = (_json(versions) or {}).get("data") if versions.status_code == 200 else None
-            except (httpx.HTTPError, AttributeError):
+                data = self.versions(model_id)
+            except httpx.HTTPError:
                 continue
-            if (
-                isinstance(data, list)
-                and data
-                and all(isinstance(v, dict) and v.get("id") in ours for v in data)
-            ):
+            if data and all(isinstance(v, dict) and v.get("id") in ours for v in data):
                 found[model_id] = Created(REGISTERED_MODEL, model_id, package.name)
         return list(found.values())
 

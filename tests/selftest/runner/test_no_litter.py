@@ -16,10 +16,12 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
+import httpx
 import pytest
 from runner_helpers import LISTS, live_ids, options_for
 
 from mmcontract.runner import run
+from mmcontract.target import litter
 from mmcontract.target.embedded import EmbeddedServer, start_embedded
 
 pytestmark = pytest.mark.socket
@@ -225,3 +227,21 @@ def test_plain_pytest_cleans_up_in_its_sessionfinish(server: tuple[EmbeddedServe
     assert counter.creates >= 8
     assert live_ids(target) == before
     assert "0 left over" in proc.stdout, proc.stdout[-2000:]
+
+
+def test_a_versions_answer_that_is_not_a_page_does_not_stop_the_clean_up() -> None:
+    """A registered model whose versions read back as something other than a list page (here a JSON array) is
+    treated as unreadable versions (no foreign version known), as a non-200 is: the clean-up goes on."""
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        if request.url.path.endswith("/versions/"):
+            return httpx.Response(200, json=["not a page"])
+        if request.method == "GET":
+            return httpx.Response(200, json={"data": [], "next": None})
+        return httpx.Response(204)
+
+    with httpx.Client(base_url="http://target/api/v2/", transport=httpx.MockTransport(handler)) as client:
+        report = litter.clean_up(
+            client, [litter.Created(litter.REGISTERED_MODEL, "rm1", "a-name")], "mmcontract-0123abcd-"
+        )
+    assert report.complete and report.deleted == 1 and report.leftovers == []
