@@ -35,6 +35,7 @@ MAX_SEARCH_PAGES = 50  # a target that ignores `search` is not walked to its end
 Kind = Literal["registered model", "model package"]
 REGISTERED_MODEL: Kind = "registered model"
 MODEL_PACKAGE: Kind = "model package"
+_PACKAGE_IN_LOCATION = re.compile(r"/modelPackages/([^/?#]+)/?$")
 
 _run_id = secrets.token_hex(4)
 
@@ -94,6 +95,16 @@ class Created:
         return f"{self.kind} {self.id} ({self.name or 'name unknown'}): {why}"
 
 
+def package_id_of(response_body: Any, location: str | None) -> str | None:
+    """The model package a create answer names: its body's `id` (the official client reads the body as a
+    package), or else the `Location` header."""
+    package_id = response_body.get("id") if isinstance(response_body, dict) else None
+    if isinstance(package_id, str) and package_id:
+        return package_id
+    match = _PACKAGE_IN_LOCATION.search(location or "")
+    return match.group(1) if match else None
+
+
 def created_by(request_body: Any, response_body: Any, location: str | None = None) -> list[Created]:
     """What a 2xx create answered: its package (`id`, or the `Location` header) and, unless the request named
     an existing registered model, the new registered model (`registeredModelId`; see `made_model`)."""
@@ -105,10 +116,7 @@ def created_by(request_body: Any, response_body: Any, location: str | None = Non
     new_model = sent.get("registeredModelId") in (None, "")
     model_id = answer.get("registeredModelId")
     named_model = isinstance(model_id, str) and bool(model_id)
-    package_id = answer.get("id")
-    if not (isinstance(package_id, str) and package_id):
-        match = re.search(r"/modelPackages/([^/?#]+)/?$", location or "")
-        package_id = match.group(1) if match else None
+    package_id = package_id_of(answer, location)
     found: list[Created] = []
     if package_id:
         found.append(Created(MODEL_PACKAGE, package_id, package_name, new_model and not named_model))
