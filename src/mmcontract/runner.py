@@ -264,7 +264,7 @@ def _write_could_not_run(options: RunOptions, seed: int, started: str, reason: s
         finished_at=now_iso_safe(),
         allow_writes=options.allow_writes,
         errors=[reason],
-        level=getattr(options, "level", "page"),
+        level=options.level,
         require_complete=options.require_complete,
     )
     try:
@@ -349,8 +349,7 @@ def _run(options: RunOptions, seed: int) -> RunResult:
             result, tally = build_result(
                 Path(tmp), target, started_at=started, finished_at=now_iso(), errors=errors
             )
-            result.require_complete = options.require_complete
-            result.level = getattr(options, "level", result.level)
+            result.require_complete = options.require_complete  # result.level is target.level already
     finally:
         if embedded is not None:
             embedded.stop()
