@@ -505,11 +505,12 @@ def _run_child(
         relay.join(timeout=5)
     if code in (0, 1):
         return []
-    if code == 2 and _collection_errors(log, target.token):
-        return _collection_errors(log, target.token)
-    if code == 2 and usage_error(results):
-        return []  # the suite stopped on a usage error: run() reports it
     if code == 2:
+        collection = _collection_errors(log, target.token)
+        if collection:
+            return collection
+        if usage_error(results):
+            return []  # the suite stopped on a usage error: run() reports it
         raise KeyboardInterrupt
     tail = strip_secret(log.read_text("utf-8", "replace"), target.token) or ""
     last = [line for line in tail.splitlines() + stderr_tail if line.strip()][-1:] or ["no output"]
