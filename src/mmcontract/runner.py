@@ -39,6 +39,7 @@ import threading
 from collections.abc import Iterator
 from dataclasses import dataclass, fields
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import mmcontract
 from mmcontract.checks.catalogue import found_by_schemathesis_tests
@@ -62,6 +63,9 @@ DEFAULT_REPORT_DIR = "reports"
 MAX_LISTED_FAILURES = 20
 MAX_SKIP_LINES = 6
 CLEANUP_GRACE = 120.0  # seconds an interrupted child gets to clean up before it is killed
+
+if TYPE_CHECKING:
+    from mmcontract.target.results import Tally
 
 
 def configure(parser: argparse.ArgumentParser) -> None:
@@ -542,18 +546,21 @@ def _collection_errors(log: Path, token: str) -> list[str]:
     ]
 
 
-def _print_summary(result: RunResult, tally: object, written: list[Path]) -> None:
+def _print_summary(result: RunResult, tally: Tally, written: list[Path]) -> None:
     """The terminal's last lines: the same counts, verdicts and reasons as every report (report.view)."""
-    from mmcontract.report.view import build_view, client_call, counts_line, skip_lines, stale_line
+    from mmcontract.report.view import (
+        build_view,
+        client_call,
+        counts_line,
+        schema_coverage_line,
+        skip_lines,
+        stale_line,
+    )
 
     view = build_view(result)
-    t = tally
     print(
-        f"  {counts_line(view)}; tests: {getattr(t, 'passed', 0)} passed, {getattr(t, 'failed', 0)} failed, "
-        f"{getattr(t, 'skipped', 0)} skipped"
+        f"  {counts_line(view)}; tests: {tally.passed} passed, {tally.failed} failed, {tally.skipped} skipped"
     )
-    from mmcontract.report.view import schema_coverage_line
-
     for level in dict.fromkeys(("page", result.level)):
         line = schema_coverage_line(result, level)  # type: ignore[arg-type]
         if line:
@@ -581,8 +588,8 @@ def _print_summary(result: RunResult, tally: object, written: list[Path]) -> Non
         print(f"  ERROR {error[:300]}")
     for reason in result.incomplete:
         print(f"  incomplete: {reason}")
-    if getattr(t, "cleanup", None):
-        print(f"  {t.cleanup}")  # type: ignore[attr-defined]
+    if tally.cleanup:
+        print(f"  {tally.cleanup}")
     if written:
         print(f"  reports: {', '.join(str(p) for p in written)}")
     print(view.verdict_line)
