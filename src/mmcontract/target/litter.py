@@ -35,6 +35,7 @@ MAX_SEARCH_PAGES = 50  # a target that ignores `search` is not walked to its end
 Kind = Literal["registered model", "model package"]
 REGISTERED_MODEL: Kind = "registered model"
 MODEL_PACKAGE: Kind = "model package"
+COLLECTIONS: dict[Kind, str] = {REGISTERED_MODEL: "registeredModels/", MODEL_PACKAGE: "modelPackages/"}
 _PACKAGE_IN_LOCATION = re.compile(r"/modelPackages/([^/?#]+)/?$")
 
 _run_id = secrets.token_hex(4)
@@ -90,6 +91,11 @@ class Created:
             return None
         name = record.get("name")
         return cls(kind, ident, name if isinstance(name, str) else None, record.get("made_model") is True)
+
+    @property
+    def path(self) -> str:
+        """The resource's path, relative to the API base: `registeredModels/ID/` or `modelPackages/ID/`."""
+        return f"{COLLECTIONS[self.kind]}{self.id}/"
 
     def line(self, why: str) -> str:
         return f"{self.kind} {self.id} ({self.name or 'name unknown'}): {why}"
@@ -220,7 +226,7 @@ class _Cleaner:
 
     def _clean(self, item: Created, owned: bool) -> None:
         model = item.kind == REGISTERED_MODEL
-        path = f"{'registeredModels' if model else 'modelPackages'}/{item.id}/"
+        path = item.path
         what = "DELETE" if model else "archive"
         try:
             foreign = self.foreign_version(item.id) if model and not owned else None
@@ -253,9 +259,8 @@ class _Cleaner:
 
     def reads_archived(self, item: Created) -> bool:
         """Whether the item reads back archived (a server may keep archived items listed, the page is silent)."""
-        path = f"{'registeredModels' if item.kind == REGISTERED_MODEL else 'modelPackages'}/{item.id}/"
         try:
-            body = _json(self.send("GET", path))
+            body = _json(self.send("GET", item.path))
         except httpx.HTTPError:
             return False
         return isinstance(body, dict) and body.get("isArchived") is True
@@ -282,7 +287,7 @@ class _Cleaner:
 
     def search(self, kind: Kind, prefix: str) -> list[Created]:
         """Live (listed) resources whose name starts with `prefix`."""
-        path = "registeredModels/" if kind == REGISTERED_MODEL else "modelPackages/"
+        path = COLLECTIONS[kind]
         found: list[Created] = []
         offset = 0
         for _ in range(MAX_SEARCH_PAGES):
