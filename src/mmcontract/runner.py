@@ -406,11 +406,11 @@ def _finish_cleanup(target: TargetConfig, results: Path, run_id: str) -> None:
     """Clean what the child recorded and did not clean (it died, or was killed during its clean-up); its
     record joins the child's, so the RunResult's leftovers come from the last clean-up."""
     from mmcontract.target.plugin import open_client
-    from mmcontract.target.results import read_records
+    from mmcontract.target.results import last_cleanup, read_records
 
     records = read_records(results)
-    last = [r for r in records if r.get("kind") == "cleanup"][-1:]
-    if last and last[0].get("complete"):
+    last = last_cleanup(records)
+    if last is not None and last.get("complete"):
         return
     created, cleaned = litter.created_from_records(records)
     with open_client(target) as client:
@@ -438,9 +438,10 @@ def _run_pytest(target: TargetConfig, suite: Path, results: Path, options: RunOp
     if target.allow_writes:
         _finish_cleanup(target, results, run_id)
     if interrupted:  # no reports: the clean-up's outcome is said here
-        from mmcontract.target.results import read_records
+        from mmcontract.target.results import last_cleanup, read_records
 
-        for record in [r for r in read_records(results) if r.get("kind") == "cleanup"][-1:]:
+        record = last_cleanup(read_records(results))
+        if record is not None:
             _say(options, f"  {record.get('summary')}")
             for line in record.get("leftovers") or []:
                 _say(options, f"  left over: {line}")

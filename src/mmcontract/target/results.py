@@ -178,6 +178,11 @@ def read_records(results_dir: Path) -> list[dict[str, Any]]:
     return records
 
 
+def last_cleanup(records: list[dict[str, Any]]) -> dict[str, Any] | None:
+    """The last `cleanup` record (the runner's, when it finished an interrupted child's clean-up), or None."""
+    return next((r for r in reversed(records) if r.get("kind") == "cleanup"), None)
+
+
 @dataclass
 class _Cell:
     passed: int = 0
