@@ -274,6 +274,10 @@ def bench_server(
     ):
         script = Path(tmp) / "report.lua"
         script.write_text(_WRK_LUA)
+
+        def measure(url: str, conns: int, seconds: float = duration) -> WrkRun:
+            return run_wrk(url, server.headers, connections=conns, duration=seconds, script=script)
+
         targets = _pick_targets(server)
         control_ok = all(_control_available(server, size) for *_, size in targets)
         if not control_ok:
@@ -284,26 +288,13 @@ def bench_server(
                 comparison = Comparison(name, kind, path, size, conns, goal=GOALS[kind], runs=runs)
                 target_url = f"{server.origin}{path}"
                 control_url = f"{server.origin}{CONTROL_PATH}?size={size}"
-                # Warm-up: the first second of a fresh route is not what we measure.
-                run_wrk(target_url, server.headers, connections=conns, duration=1, script=script)
+                measure(target_url, conns, 1)  # warm-up: the first second of a fresh route is not measured
                 target_runs: list[WrkRun] = []
                 control_runs: list[WrkRun] = []
                 for _ in range(runs):  # alternate, so drift on a shared machine hits both alike
-                    target_runs.append(
-                        run_wrk(
-                            target_url, server.headers, connections=conns, duration=duration, script=script
-                        )
-                    )
+                    target_runs.append(measure(target_url, conns))
                     if control_ok:
-                        control_runs.append(
-                            run_wrk(
-                                control_url,
-                                server.headers,
-                                connections=conns,
-                                duration=duration,
-                                script=script,
-                            )
-                        )
+                        control_runs.append(measure(control_url, conns))
                 comparison.target = _median_of(target_runs)
                 comparison.failed_requests = sum(r.failed for r in target_runs + control_runs)
                 if control_runs:

@@ -39,6 +39,7 @@ import threading
 from collections.abc import Iterator
 from dataclasses import dataclass, fields
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import mmcontract
 from mmcontract.checks.catalogue import found_by_schemathesis_tests
@@ -62,6 +63,9 @@ DEFAULT_REPORT_DIR = "reports"
 MAX_LISTED_FAILURES = 20
 MAX_SKIP_LINES = 6
 CLEANUP_GRACE = 120.0  # seconds an interrupted child gets to clean up before it is killed
+
+if TYPE_CHECKING:
+    from mmcontract.target.results import Tally
 
 
 def configure(parser: argparse.ArgumentParser) -> None:
@@ -264,7 +268,7 @@ def _write_could_not_run(options: RunOptions, seed: int, started: str, reason: s
         finished_at=now_iso_safe(),
         allow_writes=options.allow_writes,
         errors=[reason],
-        level=getattr(options, "level", "page"),
+        level=options.level,
         require_complete=options.require_complete,
     )
     try:
@@ -349,8 +353,7 @@ def _run(options: RunOptions, seed: int) -> RunResult:
             result, tally = build_result(
                 Path(tmp), target, started_at=started, finished_at=now_iso(), errors=errors
             )
-            result.require_complete = options.require_complete
-            result.level = getattr(options, "level", result.level)
+            result.require_complete = options.require_complete  # result.level is target.level already
     finally:
         if embedded is not None:
             embedded.stop()
@@ -403,11 +406,11 @@ def _finish_cleanup(target: TargetConfig, results: Path, run_id: str) -> None:
     """Clean what the child recorded and did not clean (it died, or was killed during its clean-up); its
     record joins the child's, so the RunResult's leftovers come from the last clean-up."""
     from mmcontract.target.plugin import open_client
-    from mmcontract.target.results import read_records
+    from mmcontract.target.results import last_cleanup, read_records
 
     records = read_records(results)
-    last = [r for r in records if r.get("kind") == "cleanup"][-1:]
-    if last and last[0].get("complete"):
+    last = last_cleanup(records)
+    if last is not None and last.get("complete"):
         return
     created, cleaned = litter.created_from_records(records)
     with open_client(target) as client:
@@ -435,9 +438,10 @@ def _run_pytest(target: TargetConfig, suite: Path, results: Path, options: RunOp
     if target.allow_writes:
         _finish_cleanup(target, results, run_id)
     if interrupted:  # no reports: the clean-up's outcome is said here
-        from mmcontract.target.results import read_records
+        from mmcontract.target.results import last_cleanup, read_records
 
-        for record in [r for r in read_records(results) if r.get("kind") == "cleanup"][-1:]:
+        record = last_cleanup(read_records(results))
+        if record is not None:
             _say(options, f"  {record.get('summary')}")
             for line in record.get("leftovers") or []:
                 _say(options, f"  left over: {line}")
@@ -506,11 +510,12 @@ def _run_child(
         relay.join(timeout=5)
     if code in (0, 1):
         return []
-    if code == 2 and _collection_errors(log, target.token):
-        return _collection_errors(log, target.token)
-    if code == 2 and usage_error(results):
-        return []  # the suite stopped on a usage error: run() reports it
     if code == 2:
+        collection = _collection_errors(log, target.token)
+        if collection:
+            return collection
+        if usage_error(results):
+            return []  # the suite stopped on a usage error: run() reports it
         raise KeyboardInterrupt
     tail = strip_secret(log.read_text("utf-8", "replace"), target.token) or ""
     last = [line for line in tail.splitlines() + stderr_tail if line.strip()][-1:] or ["no output"]
@@ -542,18 +547,21 @@ def _collection_errors(log: Path, token: str) -> list[str]:
     ]
 
 
-def _print_summary(result: RunResult, tally: object, written: list[Path]) -> None:
+def _print_summary(result: RunResult, tally: Tally, written: list[Path]) -> None:
     """The terminal's last lines: the same counts, verdicts and reasons as every report (report.view)."""
-    from mmcontract.report.view import build_view, client_call, counts_line, skip_lines, stale_line
+    from mmcontract.report.view import (
+        build_view,
+        client_call,
+        counts_line,
+        schema_coverage_line,
+        skip_lines,
+        stale_line,
+    )
 
     view = build_view(result)
-    t = tally
     print(
-        f"  {counts_line(view)}; tests: {getattr(t, 'passed', 0)} passed, {getattr(t, 'failed', 0)} failed, "
-        f"{getattr(t, 'skipped', 0)} skipped"
+        f"  {counts_line(view)}; tests: {tally.passed} passed, {tally.failed} failed, {tally.skipped} skipped"
     )
-    from mmcontract.report.view import schema_coverage_line
-
     for level in dict.fromkeys(("page", result.level)):
         line = schema_coverage_line(result, level)  # type: ignore[arg-type]
         if line:
@@ -581,8 +589,8 @@ def _print_summary(result: RunResult, tally: object, written: list[Path]) -> Non
         print(f"  ERROR {error[:300]}")
     for reason in result.incomplete:
         print(f"  incomplete: {reason}")
-    if getattr(t, "cleanup", None):
-        print(f"  {t.cleanup}")  # type: ignore[attr-defined]
+    if tally.cleanup:
+        print(f"  {tally.cleanup}")
     if written:
         print(f"  reports: {', '.join(str(p) for p in written)}")
     print(view.verdict_line)

@@ -58,6 +58,11 @@ class Failure:
         raw = f"{self.operation}|{self.check}|{_VOLATILE.sub('#', first)}"
         return hashlib.sha256(raw.encode()).hexdigest()[:16]
 
+    def breaks(self, level: Level) -> bool:
+        """Whether this finding breaks `level`: a page failure breaks both levels (the client level is the page
+        plus the overlay); a client failure only the client level. Client-request findings break neither."""
+        return self.side == "server" and (level == "client" or self.level == "page")
+
 
 @dataclass
 class Verdict:
@@ -142,9 +147,8 @@ class RunResult:
         )
 
     def failures_at(self, level: Level) -> list[Failure]:
-        """Failures that break `level`: a page failure breaks both levels (the client level is the page plus
-        the overlay); a client failure only the client level. Client-request findings break neither."""
-        return [f for f in self.failures if f.side == "server" and (level == "client" or f.level == "page")]
+        """Failures that break `level` (Failure.breaks)."""
+        return [f for f in self.failures if f.breaks(level)]
 
     @property
     def new_failures(self) -> list[Failure]:

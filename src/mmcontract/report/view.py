@@ -36,21 +36,16 @@ class Cell:
     @property
     def new_failures(self) -> list[Failure]:
         """Failures that fail the run: not in the baseline, and breaking the requested level."""
-        return [f for f in self.failures if not f.known and counts_at(f, self.level)]
+        return [f for f in self.failures if not f.known and f.breaks(self.level)]
 
     @property
     def info_failures(self) -> list[Failure]:
         """Client-level breakages at a page-level run: reported as information, never as failures."""
-        return [f for f in self.failures if not f.known and not counts_at(f, self.level)]
+        return [f for f in self.failures if not f.known and not f.breaks(self.level)]
 
     @property
     def known_failures(self) -> list[Failure]:
         return [f for f in self.failures if f.known]
-
-
-def counts_at(failure: Failure, level: Level) -> bool:
-    """Whether `failure` breaks `level` (a page failure breaks both; a client failure only the client)."""
-    return failure.side == "server" and (level == "client" or failure.level == "page")
 
 
 @dataclass
@@ -73,7 +68,7 @@ class OperationRow:
         level = self.cells[0].level if self.cells else "page"
         return sorted(
             (f for c in self.cells for f in c.failures),
-            key=lambda f: (f.known, not counts_at(f, level)),
+            key=lambda f: (f.known, not f.breaks(level)),
         )
 
     @property
@@ -233,7 +228,7 @@ def build_view(result: RunResult) -> ReportView:
         for fam in families:
             verdict = verdicts.get((op, fam))
             found = failures.get((op, fam), [])
-            if any(not f.known and counts_at(f, result.level) for f in found):
+            if any(not f.known and f.breaks(result.level) for f in found):
                 status = "failed"
             elif any(not f.known for f in found):
                 status = "client"

@@ -35,6 +35,8 @@ MAX_SEARCH_PAGES = 50  # a target that ignores `search` is not walked to its end
 Kind = Literal["registered model", "model package"]
 REGISTERED_MODEL: Kind = "registered model"
 MODEL_PACKAGE: Kind = "model package"
+COLLECTIONS: dict[Kind, str] = {REGISTERED_MODEL: "registeredModels/", MODEL_PACKAGE: "modelPackages/"}
+_PACKAGE_IN_LOCATION = re.compile(r"/modelPackages/([^/?#]+)/?$")
 
 _run_id = secrets.token_hex(4)
 
@@ -90,8 +92,23 @@ class Created:
         name = record.get("name")
         return cls(kind, ident, name if isinstance(name, str) else None, record.get("made_model") is True)
 
+    @property
+    def path(self) -> str:
+        """The resource's path, relative to the API base: `registeredModels/ID/` or `modelPackages/ID/`."""
+        return f"{COLLECTIONS[self.kind]}{self.id}/"
+
     def line(self, why: str) -> str:
         return f"{self.kind} {self.id} ({self.name or 'name unknown'}): {why}"
+
+
+def package_id_of(response_body: Any, location: str | None) -> str | None:
+    """The model package a create answer names: its body's `id` (the official client reads the body as a
+    package), or else the `Location` header."""
+    package_id = response_body.get("id") if isinstance(response_body, dict) else None
+    if isinstance(package_id, str) and package_id:
+        return package_id
+    match = _PACKAGE_IN_LOCATION.search(location or "")
+    return match.group(1) if match else None
 
 
 def created_by(request_body: Any, response_body: Any, location: str | None = None) -> list[Created]:
@@ -105,10 +122,7 @@ def created_by(request_body: Any, response_body: Any, location: str | None = Non
     new_model = sent.get("registeredModelId") in (None, "")
     model_id = answer.get("registeredModelId")
     named_model = isinstance(model_id, str) and bool(model_id)
-    package_id = answer.get("id")
-    if not (isinstance(package_id, str) and package_id):
-        match = re.search(r"/modelPackages/([^/?#]+)/?$", location or "")
-        package_id = match.group(1) if match else None
+    package_id = package_id_of(answer, location)
     found: list[Created] = []
     if package_id:
         found.append(Created(MODEL_PACKAGE, package_id, package_name, new_model and not named_model))
@@ -193,9 +207,7 @@ class _Cleaner:
     def foreign_version(self, model_id: str) -> str | None:
         """A version of the registered model that this run did not create (by id, or by the run's prefix in its
         name), if its first versions page shows one: such a model is not deleted."""
-        response = self.send("GET", f"registeredModels/{model_id}/versions/", params={"limit": 100})
-        data = (_json(response) or {}).get("data") if response.status_code == 200 else None
-        for version in data if isinstance(data, list) else []:
+        for version in self.versions(model_id) or []:
             if not isinstance(version, dict):
                 continue
             name = version.get("name")
@@ -205,9 +217,16 @@ class _Cleaner:
                 return str(version.get("id"))
         return None
 
+    def versions(self, model_id: str) -> list[Any] | None:
+        """The first versions page (up to 100) of a registered model, or None when it cannot be read."""
+        response = self.send("GET", f"registeredModels/{model_id}/versions/", params={"limit": 100})
+        body = _json(response) if response.status_code == 200 else None
+        data = body.get("data") if isinstance(body, dict) else None
+        return data if isinstance(data, list) else None
+
     def _clean(self, item: Created, owned: bool) -> None:
         model = item.kind == REGISTERED_MODEL
-        path = f"{'registeredModels' if model else 'modelPackages'}/{item.id}/"
+        path = item.path
         what = "DELETE" if model else "archive"
         try:
             foreign = self.foreign_version(item.id) if model and not owned else None
@@ -240,9 +259,8 @@ class _Cleaner:
 
     def reads_archived(self, item: Created) -> bool:
         """Whether the item reads back archived (a server may keep archived items listed, the page is silent)."""
-        path = f"{'registeredModels' if item.kind == REGISTERED_MODEL else 'modelPackages'}/{item.id}/"
         try:
-            body = _json(self.send("GET", path))
+            body = _json(self.send("GET", item.path))
         except httpx.HTTPError:
             return False
         return isinstance(body, dict) and body.get("isArchived") is True
@@ -260,21 +278,16 @@ class _Cleaner:
                 model_id = body.get("registeredModelId") if isinstance(body, dict) else None
                 if not isinstance(model_id, str) or not model_id or model_id in found:
                     continue
-                versions = self.send("GET", f"registeredModels/{model_id}/versions/", params={"limit": 100})
-                data = (_json(versions) or {}).get("data") if versions.status_code == 200 else None
-            except (httpx.HTTPError, AttributeError):
+                data = self.versions(model_id)
+            except httpx.HTTPError:
                 continue
-            if (
-                isinstance(data, list)
-                and data
-                and all(isinstance(v, dict) and v.get("id") in ours for v in data)
-            ):
+            if data and all(isinstance(v, dict) and v.get("id") in ours for v in data):
                 found[model_id] = Created(REGISTERED_MODEL, model_id, package.name)
         return list(found.values())
 
     def search(self, kind: Kind, prefix: str) -> list[Created]:
         """Live (listed) resources whose name starts with `prefix`."""
-        path = "registeredModels/" if kind == REGISTERED_MODEL else "modelPackages/"
+        path = COLLECTIONS[kind]
         found: list[Created] = []
         offset = 0
         for _ in range(MAX_SEARCH_PAGES):

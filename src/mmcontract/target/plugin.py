@@ -318,7 +318,7 @@ class _SessionState:
         if response.is_success and litter.is_create(request.method, request.url.path):
             response.read()  # what it created is recorded for the clean-up, whoever sent it
             location = response.headers.get("location")
-            record_created(_json_or_none(request.content), _json_or_none(response.content), location)
+            record_created(_json_body(request.content), _json_body(response.content), location)
         if self.discovering:
             return  # discovery is not a test case
         listed = None
@@ -407,7 +407,7 @@ def list_items(response: Any) -> bool | None:
 
 
 def _json_body(content: bytes) -> Any:
-    """A request's JSON body, or None."""
+    """A request's or response's JSON body, or None."""
     with contextlib.suppress(ValueError, TypeError, UnicodeDecodeError):
         return json.loads(content or b"null")
     return None
@@ -481,13 +481,6 @@ def open_client(
         transport=RetryAfterTransport(transport),
         event_hooks={"request": list(on_request or []), "response": list(on_response or [])},
     )
-
-
-def _json_or_none(content: bytes) -> Any:
-    try:
-        return json.loads(content) if content else None
-    except ValueError:
-        return None
 
 
 def record_created(request_body: Any, response_body: Any, location: str | None = None) -> None:

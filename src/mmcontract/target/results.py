@@ -52,6 +52,11 @@ class RunSight:
 CompletenessRule = Callable[[RunSight], list[str]]
 
 
+def _is_write(operation: str) -> bool:
+    """Whether an operation label ("METHOD /path") is a write: anything but a GET (the contract has no HEAD)."""
+    return operation.split(" ", 1)[0] != "GET"
+
+
 def _named(ops: list[str]) -> str:
     more = f" and {len(ops) - MAX_NAMED} more" if len(ops) > MAX_NAMED else ""
     return ", ".join(ops[:MAX_NAMED]) + more
@@ -60,7 +65,7 @@ def _named(ops: list[str]) -> str:
 def _expected(sight: RunSight) -> list[Coverage]:
     """The operations the run promised to exercise: every read, and the writes when writes are allowed; a
     selection of checks (--check) promises only the operations it sent something to."""
-    ops = [c for c in sight.coverage if sight.target.allow_writes or c.operation.split(" ", 1)[0] == "GET"]
+    ops = [c for c in sight.coverage if sight.target.allow_writes or not _is_write(c.operation)]
     if sight.target.checks:
         ops = [c for c in ops if c.cases_sent]
     return ops
@@ -78,7 +83,7 @@ def _nothing_writable(sight: RunSight) -> list[str]:
 
 
 def _writes_impossible(sight: RunSight) -> list[str]:
-    writes = [c for c in _expected(sight) if c.operation.split(" ", 1)[0] != "GET"]
+    writes = [c for c in _expected(sight) if _is_write(c.operation)]
     if not sight.target.allow_writes or not writes or any(c.cases_2xx for c in writes):
         return []
     if sight.nothing_writable:
@@ -97,9 +102,7 @@ def _never_2xx(sight: RunSight) -> list[str]:
     expected = _expected(sight)
     writes_failed = bool(_writes_impossible(sight))
     missing = [
-        c.operation
-        for c in expected
-        if not c.cases_2xx and not (writes_failed and c.operation.split(" ", 1)[0] != "GET")
+        c.operation for c in expected if not c.cases_2xx and not (writes_failed and _is_write(c.operation))
     ]
     if not missing:
         return []
@@ -173,6 +176,11 @@ def read_records(results_dir: Path) -> list[dict[str, Any]]:
                 except ValueError:
                     continue
     return records
+
+
+def last_cleanup(records: list[dict[str, Any]]) -> dict[str, Any] | None:
+    """The last `cleanup` record (the runner's, when it finished an interrupted child's clean-up), or None."""
+    return next((r for r in reversed(records) if r.get("kind") == "cleanup"), None)
 
 
 @dataclass
@@ -387,7 +395,7 @@ def schema_coverage_of(records: list[dict[str, Any]], target: TargetConfig) -> l
     if target.checks:  # a selection of checks promises only the answers it saw
         rows = [row for row in rows if row.seen]
     if not target.allow_writes:  # a read-only run promises no write's answer
-        rows = [row for row in rows if row.seen or row.operation.split(" ", 1)[0] == "GET"]
+        rows = [row for row in rows if row.seen or not _is_write(row.operation)]
     return rows
 
 

@@ -413,8 +413,8 @@ def complete_schemas(level: Level, merged: Merged) -> set[str]:
     for (op, status), (schema, root) in _targets(level).items():
         if not op.startswith("GET ") or not status.startswith("2"):
             continue
-        items = nodes_of(spec, op, status, schema, root).get(f"{root}.data[]")
-        if items is None:
+        nodes = nodes_of(spec, op, status, schema, root)
+        if f"{root}.data[]" not in nodes:
             continue
         template_params = re.findall(r"\{([^}]+)\}", op)
         done = False
@@ -427,11 +427,7 @@ def complete_schemas(level: Level, merged: Merged) -> set[str]:
             done = parents is not None and set(parents) - merged.created <= walked_here
         if done:
             first_item = next(
-                (
-                    n.key.split(".", 1)[0]
-                    for n in nodes_of(spec, op, status, schema, root).values()
-                    if n.path.startswith(f"{root}.data[].")
-                ),
+                (n.key.split(".", 1)[0] for n in nodes.values() if n.path.startswith(f"{root}.data[].")),
                 None,
             )
             if first_item:

@@ -20,11 +20,12 @@ from typing import Any
 
 import httpx
 
+from mmcontract.target.litter import package_id_of
+
 LOOKUPS = ("body", "location", "package", "search")
 NOTHING = "none"  # the server names no registered model for a create: none is made from registeredModelName
 RESTORED_FIELDS = ("name", "description", "isGlobal")
 _MODEL_IN_LOCATION = re.compile(r"/registeredModels/([^/?#]+)/?")
-_PACKAGE_IN_LOCATION = re.compile(r"/modelPackages/([^/?#]+)/?$")
 
 WRITABLE_HELP = (
     "a registered model the suite may PATCH, share, archive versions of and DELETE when it cannot create its own "
@@ -47,13 +48,8 @@ def _json(response: httpx.Response) -> Any:
 
 
 def package_of(response: httpx.Response) -> str | None:
-    """The package a create answer names: its body's id (the official client reads the body as a package) or a
-    Location header."""
-    body = _json(response)
-    if isinstance(body, dict) and isinstance(body.get("id"), str) and body["id"]:
-        return body["id"]
-    match = _PACKAGE_IN_LOCATION.search(response.headers.get("location", ""))
-    return match.group(1) if match else None
+    """The package a create answer names (litter.package_id_of)."""
+    return package_id_of(_json(response), response.headers.get("location"))
 
 
 def _by(

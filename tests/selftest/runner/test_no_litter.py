@@ -18,14 +18,15 @@ from typing import Any
 
 import httpx
 import pytest
+from runner_helpers import LISTS, live_ids, options_for
 
-from mmcontract.runner import RunOptions, run
+from mmcontract.runner import run
+from mmcontract.target import litter
 from mmcontract.target.embedded import EmbeddedServer, start_embedded
 
 pytestmark = pytest.mark.socket
 
 ROOT = Path(__file__).resolve().parents[3]
-LISTS = ("registeredModels/", "modelPackages/")
 CREATE = "POST /modelPackages/fromLeaderboard/"
 CREATES = (CREATE, "POST /modelPackages/fromLearningModel/")
 
@@ -66,27 +67,6 @@ class CreateCounter:
         await self.app(scope, receive, send)
 
 
-def live_ids(server: EmbeddedServer) -> dict[str, set[str]]:
-    """Every id of both lists, walked to their end."""
-    found: dict[str, set[str]] = {}
-    with httpx.Client(
-        base_url=server.base_url + "/", headers={"Authorization": f"Bearer {server.token}"}
-    ) as client:
-        for path in LISTS:
-            ids: set[str] = set()
-            offset = 0
-            while True:
-                page = client.get(path, params={"offset": offset, "limit": 100})
-                assert page.status_code == 200, page.text
-                data = page.json()["data"]
-                ids |= {item["id"] for item in data}
-                offset += len(data)
-                if not data or not page.json().get("next"):
-                    break
-            found[path] = ids
-    return found
-
-
 @pytest.fixture
 def server(request: pytest.FixtureRequest) -> Iterator[tuple[EmbeddedServer, CreateCounter]]:
     """The reference server (parametrized indirectly: a set of legal variants of it)."""
@@ -99,19 +79,7 @@ def server(request: pytest.FixtureRequest) -> Iterator[tuple[EmbeddedServer, Cre
 
 
 def _writes_run(server: EmbeddedServer, **options: Any) -> Any:
-    return run(
-        RunOptions(
-            endpoint=server.base_url,
-            token=server.token,
-            allow_writes=True,
-            leaderboard_model_id=server.leaderboard_model_id,
-            profile="quick",
-            seed=11,
-            report_dir=None,
-            quiet=True,
-            **options,
-        )
-    )
+    return run(options_for(server, allow_writes=True, seed=11, **options))
 
 
 @pytest.mark.parametrize(
@@ -259,3 +227,21 @@ def test_plain_pytest_cleans_up_in_its_sessionfinish(server: tuple[EmbeddedServe
     assert counter.creates >= 8
     assert live_ids(target) == before
     assert "0 left over" in proc.stdout, proc.stdout[-2000:]
+
+
+def test_a_versions_answer_that_is_not_a_page_does_not_stop_the_clean_up() -> None:
+    """A registered model whose versions read back as something other than a list page (here a JSON array) is
+    treated as unreadable versions (no foreign version known), as a non-200 is: the clean-up goes on."""
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        if request.url.path.endswith("/versions/"):
+            return httpx.Response(200, json=["not a page"])
+        if request.method == "GET":
+            return httpx.Response(200, json={"data": [], "next": None})
+        return httpx.Response(204)
+
+    with httpx.Client(base_url="http://target/api/v2/", transport=httpx.MockTransport(handler)) as client:
+        report = litter.clean_up(
+            client, [litter.Created(litter.REGISTERED_MODEL, "rm1", "a-name")], "mmcontract-0123abcd-"
+        )
+    assert report.complete and report.deleted == 1 and report.leftovers == []

@@ -13,8 +13,9 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from runner_helpers import live_ids, options_for
 
-from mmcontract.runner import RunOptions, run
+from mmcontract.runner import run
 from mmcontract.target.embedded import EmbeddedServer, start_embedded
 
 RM_LIST = "GET /registeredModels/"
@@ -123,11 +124,7 @@ def test_no_write_request_is_sent_without_allow_writes(
     recorded_server: tuple[EmbeddedServer, RequestRecorder], tmp_path: Path
 ) -> None:
     server, recorder = recorded_server
-    result = run(
-        RunOptions(
-            endpoint=server.base_url, token=server.token, profile="quick", seed=7, report_dir=None, quiet=True
-        )
-    )
+    result = run(options_for(server, seed=7))
     methods = {method for method, _, _ in recorder.requests}
     assert len(recorder.requests) > 100, "the run sent almost nothing: the proof would be empty"
     assert methods <= {"GET", "HEAD", "OPTIONS"}, sorted(methods)
@@ -159,17 +156,7 @@ def test_the_same_seed_sends_the_same_cases() -> None:
         recorder = RequestRecorder()
         server = start_embedded(wrap=recorder.wrap)
         try:
-            run(
-                RunOptions(
-                    endpoint=server.base_url,
-                    token=server.token,
-                    profile="quick",
-                    seed=99,
-                    operations=(RM_GET,),
-                    report_dir=None,
-                    quiet=True,
-                )
-            )
+            run(options_for(server, seed=99, operations=(RM_GET,)))
         finally:
             server.stop()
         return recorder.requests
@@ -179,42 +166,20 @@ def test_the_same_seed_sends_the_same_cases() -> None:
     assert first == second
 
 
-def _existing_ids(server: EmbeddedServer) -> set[str]:
-    import httpx
-
-    ids: set[str] = set()
-    with httpx.Client(
-        base_url=server.base_url + "/", headers={"Authorization": f"Bearer {server.token}"}
-    ) as api:
-        for path in ("registeredModels/", "modelPackages/"):
-            offset = 0
-            while True:
-                data = api.get(path, params={"offset": offset, "limit": 100}).json()["data"]
-                ids.update(item["id"] for item in data)
-                if len(data) < 100:
-                    break
-                offset += 100
-    return ids
-
-
 def test_writes_reach_only_resources_the_run_created(
     recorded_server: tuple[EmbeddedServer, RequestRecorder],
 ) -> None:
     """With --allow-writes, Schemathesis (including the state machine, whose linked ids come from real
     responses) writes to nothing that existed before the run."""
     server, recorder = recorded_server
-    before = _existing_ids(server)
+    before = set().union(*live_ids(server).values())
     result = run(
-        RunOptions(
-            endpoint=server.base_url,
-            token=server.token,
+        options_for(
+            server,
             allow_writes=True,
-            leaderboard_model_id=server.leaderboard_model_id,
             profile="default",
             seed=13,
             checks=("ST302",),  # the Schemathesis and stateful tests only
-            report_dir=None,
-            quiet=True,
         )
     )
     assert not result.errors, result.errors

@@ -14,11 +14,12 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from runner_helpers import options_for
 from test_runner import RM_GET, RM_LIST, _cli
 
 from mmcontract.reference.variants import expand
 from mmcontract.report.summary_json import validate
-from mmcontract.runner import RunOptions, run
+from mmcontract.runner import run
 from mmcontract.target.embedded import start_embedded
 
 ROOT = Path(__file__).resolve().parents[3]
@@ -133,12 +134,7 @@ def test_what_no_item_of_a_walked_list_holds_is_not_present(tmp_path: Path) -> N
     (the target holds nothing to show it), not a gap."""
     server = start_embedded(variants=expand({"omit-optional"}))
     try:
-        result = run(
-            RunOptions(
-                endpoint=server.base_url, token=server.token, profile="quick", seed=7,
-                operations=(RM_LIST, RM_GET), report_dir=str(tmp_path), quiet=True,
-            )
-        )  # fmt: skip
+        result = run(options_for(server, seed=7, operations=(RM_LIST, RM_GET), report_dir=str(tmp_path)))
     finally:
         server.stop()
     rows = {(c.operation, c.status): c for c in result.schema_coverage}

@@ -7,8 +7,9 @@ import time
 from typing import Any
 
 import httpx
+from runner_helpers import options_for
 
-from mmcontract.runner import RunOptions, run
+from mmcontract.runner import run
 from mmcontract.target.embedded import start_embedded
 from mmcontract.target.ratelimit import MAX_WAIT, RetryAfterTransport, retry_after_seconds
 
@@ -62,17 +63,7 @@ def test_a_slow_response_is_a_failure_not_a_hang() -> None:
     started = time.monotonic()
     try:
         result = run(
-            RunOptions(
-                endpoint=server.base_url,
-                token=server.token,
-                profile="quick",
-                seed=1,
-                request_timeout=1,
-                operations=(CAPABILITIES,),
-                checks=("ST112",),
-                report_dir=None,
-                quiet=True,
-            )
+            options_for(server, seed=1, request_timeout=1, operations=(CAPABILITIES,), checks=("ST112",))
         )
     finally:
         server.stop()

@@ -16,6 +16,7 @@ from urllib.parse import parse_qs
 
 import httpx
 import pytest
+from runner_helpers import options_for
 
 from mmcontract.errors import UsageError
 from mmcontract.runner import RunOptions, run
@@ -75,17 +76,7 @@ def _state(client: httpx.Client, rm: str) -> tuple[dict[str, Any], list[tuple[st
 
 
 def _options(server: EmbeddedServer, tmp_path: Path, **extra: Any) -> RunOptions:
-    return RunOptions(
-        endpoint=server.base_url,
-        token=server.token,
-        allow_writes=True,
-        leaderboard_model_id=server.leaderboard_model_id,
-        profile="quick",
-        seed=7,
-        report_dir=str(tmp_path),
-        quiet=True,
-        **extra,
-    )
+    return options_for(server, allow_writes=True, seed=7, report_dir=str(tmp_path), **extra)
 
 
 def test_nothing_writable_says_why_and_archives_a_created_package(no_model_server, tmp_path: Path) -> None:
