@@ -71,6 +71,18 @@ def _expected(sight: RunSight) -> list[Coverage]:
     return ops
 
 
+def _nothing_exercised(sight: RunSight) -> list[str]:
+    """The selection left the run nothing to exercise (a --check that sent nothing, only write operations without
+    --allow-writes): nothing was looked at, which is not a pass."""
+    if _expected(sight):
+        return []
+    writes = [c.operation for c in sight.coverage if _is_write(c.operation)]
+    hint = " (write operations need --allow-writes)" if writes and not sight.target.allow_writes else ""
+    return [
+        f"the run exercised no operation: the selection (--check, --operation) left nothing to send{hint}"
+    ]
+
+
 def _nothing_writable(sight: RunSight) -> list[str]:
     """Writes allowed, but no registered model could be created and none was named: say why and what fixes it."""
     if not sight.target.allow_writes or not sight.nothing_writable:
@@ -130,6 +142,11 @@ def _schema_shortfall(sight: RunSight) -> list[str]:
         return []
     seen = sum(c.seen for c in rows)
     reachable = sum(c.total - len(c.not_present) for c in rows)
+    if not reachable:  # percent() of nothing is 100: a floor that measured nothing must say so, and fail
+        return [
+            f"{SCHEMA_SHORTFALL}no response-schema node was reachable at level {sight.target.level}, so "
+            f"--min-schema-coverage {floor:g}% measured nothing"
+        ]
     reached = percent(seen, reachable)
     if reached >= floor:
         return []
@@ -141,6 +158,7 @@ def _schema_shortfall(sight: RunSight) -> list[str]:
 
 
 COMPLETENESS_RULES: list[CompletenessRule] = [
+    _nothing_exercised,
     _never_2xx,
     _writes_impossible,
     _nothing_writable,

@@ -244,3 +244,25 @@ def test_a_check_selection_promises_only_what_it_sent() -> None:
     assert incomplete_reasons(sight) == []
     sight = _sight({RM_LIST: (10, 8), RM_GET: (0, 0)})
     assert incomplete_reasons(sight) == [f"1 operation never reached a 2xx answer: {RM_GET}"]
+
+
+def test_a_selection_that_exercised_nothing_is_incomplete_not_a_pass() -> None:
+    from mmcontract.target.results import incomplete_reasons
+
+    sight = _sight({RM_LIST: (0, 0), DELETE_RM: (0, 0)}, checks=("MM402",))  # a write check, writes off
+    assert incomplete_reasons(sight) == [
+        "the run exercised no operation: the selection (--check, --operation) left nothing to send (write "
+        "operations need --allow-writes)"
+    ]
+    sight = _sight({DELETE_RM: (0, 0)})  # --operation "DELETE ..." without --allow-writes
+    assert len(incomplete_reasons(sight)) == 1
+
+
+def test_a_schema_coverage_floor_that_measured_nothing_fails() -> None:
+    from mmcontract.report.model import SCHEMA_SHORTFALL, SchemaCoverage
+    from mmcontract.target.results import incomplete_reasons
+
+    sight = _sight({RM_LIST: (10, 8)}, {RM_LIST: (8, 8)}, min_schema_coverage=90.0)
+    sight.schema_coverage = [SchemaCoverage(RM_LIST, "200", "page", total=0, seen=0)]
+    (reason,) = incomplete_reasons(sight)
+    assert reason.startswith(SCHEMA_SHORTFALL) and "measured nothing" in reason
