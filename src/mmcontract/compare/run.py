@@ -241,7 +241,7 @@ def compare(options: CompareOptions) -> CompareResult:
         found = discover(base.client)
         cand_found = discover(cand.client)
         ids = id_map(found, cand_found)
-        origins = (_origin(base_t.base_url), _origin(cand_t.base_url))
+        origins = (base_t.origin, cand_t.origin)
         comparer = Comparer(spec, ids, ignore, origins)
         requests = battery(spec, found, base_t, base) + generated_requests(spec, found, base_t)
         result.requests = len(requests)
@@ -312,13 +312,6 @@ def _writes(
     result.volatile_pointers += comparer.volatile_pointers
     result.volatile_exchanges += comparer.volatile_exchanges
     return found_differences
-
-
-def _origin(url: str) -> str:
-    from urllib.parse import urlsplit
-
-    parts = urlsplit(url)
-    return f"{parts.scheme}://{parts.netloc}"
 
 
 def _id_format(found: Discovery, ids: IdMap) -> Difference:
