@@ -29,8 +29,12 @@ def failing(result: Any, fail_on: str) -> list[Any]:
     return [d for d in result.differences if fail_on == "any" or at_least(d.level, "breaking")]
 
 
+def level_counts(differences: list[Any]) -> dict[str, int]:
+    """Differences per level, most severe first."""
+    return {level: sum(d.level == level for d in differences) for level in reversed(LEVELS)}
+
+
 def build_summary(result: Any, fail_on: str) -> dict[str, Any]:
-    counts = {level: sum(d.level == level for d in result.differences) for level in reversed(LEVELS)}
     document = {
         "schema_version": SCHEMA_VERSION,
         "tool": f"mmcontract {__version__}",
@@ -43,7 +47,7 @@ def build_summary(result: Any, fail_on: str) -> dict[str, Any]:
         "exit_code": 2 if result.error else (1 if failing(result, fail_on) else 0),
         "duration_s": result.duration_s,
         **({"reason": result.error} if result.error else {}),
-        "counts": counts,
+        "counts": level_counts(result.differences),
         "requests": result.requests,
         "sent": {"baseline": result.sent_baseline, "candidate": result.sent_candidate},
         "noise": {
