@@ -9,10 +9,9 @@ from pathlib import Path
 from typing import Any
 from xml.etree import ElementTree as ET
 
-from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescape
-
 from mmcontract import __version__
 from mmcontract.compare.rules import LEVELS, RULES, at_least
+from mmcontract.report.html import _environment as html_environment
 from mmcontract.report.redact import redact, redact_all
 
 FILENAMES = ("junit.xml", "summary.json", "report.html", "summary.md")
@@ -186,15 +185,9 @@ def write_markdown(result: Any, report_dir: Path, fail_on: str) -> Path:
 
 
 def render_html(result: Any, fail_on: str) -> str:
-    env = Environment(
-        loader=PackageLoader("mmcontract.report", "templates"),
-        autoescape=select_autoescape(["html", "j2"]),
-        undefined=StrictUndefined,
-        trim_blocks=True,
-        lstrip_blocks=True,
-    )
     summary = build_summary(result, fail_on)
-    return redact(env.get_template("compare.html.j2").render(s=summary, version=__version__))
+    template = html_environment().get_template("compare.html.j2")
+    return redact(template.render(s=summary, version=__version__))
 
 
 def write_html(result: Any, report_dir: Path, fail_on: str) -> Path:
