@@ -362,13 +362,7 @@ class Comparer:
     def learn_ids(self, base: Any, cand: Any) -> None:
         """Ids that differ between the servers, learned from the same answer on both (items matched by name)."""
         if isinstance(base, dict) and isinstance(cand, dict) and isinstance(base.get("data"), list):
-            pool: dict[str, list[Any]] = {}
-            for item in cand.get("data") or []:
-                pool.setdefault(_label(item), []).append(item)
-            for item in base["data"]:
-                bucket = pool.get(_label(item))
-                if bucket and _label(item):
-                    pair_ids(self.ids, item, bucket.pop(0))
+            pair_items(self.ids, base["data"], cand.get("data") or [])
         elif isinstance(base, dict) and isinstance(cand, dict):
             pair_ids(self.ids, base, cand)
 
@@ -785,6 +779,17 @@ def pair_ids(ids: IdMap, a: Any, b: Any, key: str = "") -> None:
             pair_ids(ids, x, y, key)
     elif isinstance(a, str) and isinstance(b, str) and ID_KEY.search(key) and len(a) >= 8:
         ids.add(a, b)
+
+
+def pair_items(ids: IdMap, base: Iterable[Any], cand: Iterable[Any]) -> None:
+    """Items matched by name (in order among equal names); their id-valued leaves paired."""
+    pool: dict[str, list[Any]] = {}
+    for item in cand:
+        pool.setdefault(_label(item), []).append(item)
+    for item in base:
+        bucket = pool.get(_label(item))
+        if bucket and _label(item):
+            pair_ids(ids, item, bucket.pop(0))
 
 
 def _label(item: Any) -> str:

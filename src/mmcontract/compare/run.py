@@ -18,7 +18,7 @@ from mmcontract.compare.engine import (
     IdMap,
     Request,
     Side,
-    pair_ids,
+    pair_items,
     parse_pointer,
     send,
 )
@@ -83,22 +83,11 @@ def _side(name: str, target: TargetConfig) -> Side:
     return Side(name, _client(target), target.base_url, _client(target, "wrong"), _client(target, "none"))
 
 
-def _pair_items(ids: IdMap, base: list[dict[str, Any]], cand: list[dict[str, Any]]) -> None:
-    """Items matched by name (in order among equal names); their id-valued leaves paired."""
-    pool: dict[str, list[dict[str, Any]]] = {}
-    for item in cand:
-        pool.setdefault(str(item.get("name")), []).append(item)
-    for item in base:
-        bucket = pool.get(str(item.get("name")))
-        if bucket:
-            pair_ids(ids, item, bucket.pop(0))
-
-
 def id_map(base: Discovery, cand: Discovery) -> IdMap:
     ids = IdMap()
-    _pair_items(ids, base.registered_models, cand.registered_models)
-    _pair_items(ids, base.model_packages, cand.model_packages)
-    _pair_items(ids, base.recipients, cand.recipients)
+    pair_items(ids, base.registered_models, cand.registered_models)
+    pair_items(ids, base.model_packages, cand.model_packages)
+    pair_items(ids, base.recipients, cand.recipients)
     return ids
 
 
