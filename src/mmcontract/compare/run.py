@@ -105,7 +105,7 @@ def generated_requests(spec: dict[str, Any], found: Discovery, target: TargetCon
             continue
         if target.operations and operation.label not in target.operations:
             continue
-        choices = plan.params_for(operation.path, found, parents)
+        choices = plan.params_for(operation.path, parents)
         if not choices:
             continue
         strategy = operation.as_strategy(path_parameters=choices[0] or None)
@@ -166,7 +166,7 @@ def battery(spec: dict[str, Any], found: Discovery, target: TargetConfig, base: 
         params = {p["name"] for p in operation.get("parameters", []) if p.get("in") == "query"}
         if "limit" not in params or (target.operations and f"GET {path}" not in target.operations):
             continue
-        choices = plan.params_for(path, found, parents)
+        choices = plan.params_for(path, parents)
         largest = _largest_parent(base, path, found)
         if largest and largest not in choices:
             choices = [*choices, largest]
