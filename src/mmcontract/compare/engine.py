@@ -484,7 +484,7 @@ class Comparer:
                     and isinstance(new, str)
                     and _without_ids(old) == _without_ids(new)
                 ):
-                    continue  # only the id form differs: response-id-format-changed says so once
+                    continue  # only ids differ: their values are no behaviour, a new form is response-id-format-changed
                 else:
                     self.report(
                         ex,

@@ -247,8 +247,9 @@ def compare(options: CompareOptions) -> CompareResult:
                 comparer.compare(exchange)
         result.operations = sorted({r.operation for r in requests})
         differences = comparer.differences()
-        if ids.forward:
-            differences.insert(0, _id_format(found, ids))
+        id_format = id_format_changed(ids)
+        if id_format is not None:
+            differences.insert(0, id_format)
         if options.allow_writes:
             result.writes = True
             write_ids = IdMap(dict(ids.forward), dict(ids.backward))
@@ -303,14 +304,24 @@ def _writes(
     return found_differences
 
 
-def _id_format(found: Discovery, ids: IdMap) -> Difference:
-    old, new = next(iter(ids.forward.items()))
+def id_form(value: str) -> str:
+    """What an id looks like, not which one it is: hex digits as `h`, other letters as `a`, the rest kept."""
+    return "".join("h" if c in "0123456789abcdef" else "a" if c.isalpha() else c for c in value)
+
+
+def id_format_changed(ids: IdMap) -> Difference | None:
+    """Ids of the same resources in another form (24 hex digits -> a UUID). Ids that only differ in value (two
+    databases) are no behaviour: the id map hides them from the comparison and nothing is reported."""
+    changed = [(old, new) for old, new in ids.forward.items() if id_form(old) != id_form(new)]
+    if not changed:
+        return None
+    old, new = changed[0]
     return Difference(
         rule="response-id-format-changed",
         level="notable",
         operation="GET /registeredModels/",
         field="id",
-        message=f"{len(ids.forward)} ids differ between the servers (matched by name), e.g. {old} -> {new}",
+        message=f"{len(changed)} ids have another form on the candidate (matched by name), e.g. {old} -> {new}",
         kind="discovery",
         baseline_request="",
         candidate_request="",

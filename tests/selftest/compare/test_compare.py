@@ -19,8 +19,9 @@ from typing import Any
 import pytest
 
 from mmcontract.cli import main
+from mmcontract.compare.engine import IdMap
 from mmcontract.compare.rules import RULES
-from mmcontract.compare.run import CompareOptions, CompareResult, compare
+from mmcontract.compare.run import CompareOptions, CompareResult, compare, id_format_changed
 from mmcontract.reference.faults import FAULTS
 from mmcontract.reference.variants import VARIANTS
 from mmcontract.report.compare_writers import build_summary, validate, write_compare_reports
@@ -204,6 +205,18 @@ def test_every_visible_change_is_reported_under_its_rule(
     baseline: EmbeddedServer, kind: str, name: str
 ) -> None:
     _check(baseline, kind, name)
+
+
+def test_ids_that_differ_only_in_value_are_no_id_format_change() -> None:
+    other_database = IdMap()
+    other_database.add("65a000000000000000000001", "65a0000000000000000000ff")
+    assert id_format_changed(other_database) is None
+    uuids = IdMap()
+    uuids.add("65a000000000000000000001", "65a00000-0000-8000-8000-000000000001")
+    uuids.add("65a000000000000000000002", "65a000000000000000000003")
+    found = id_format_changed(uuids)
+    assert found is not None and found.rule == "response-id-format-changed"
+    assert found.message.startswith("1 ids have another form")
 
 
 def test_reports_validate_and_never_hold_the_token(baseline: EmbeddedServer, tmp_path: Path) -> None:
