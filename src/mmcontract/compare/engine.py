@@ -137,21 +137,32 @@ def send(side: Side, request: Request, ids: IdMap | None, url: str | None = None
         http_request = client.build_request(
             request.method, path.lstrip("/"), params=[(k, mapped(v)) for k, v in request.query]
         )
+    text, status, media, _ = transmit(side, client, http_request)
+    return Answer(http_request, status, media, text, json_body(text, media))
+
+
+def transmit(
+    side: Side, client: httpx.Client, http_request: httpx.Request
+) -> tuple[str, int, str, str | None]:
+    """Send one request, counted on `side`: its text, status, media type (no parameters) and Location header;
+    a transport error is status 0 with the error's name as text."""
     side.sent += 1
     try:
         response = client.send(http_request)
-        text = response.text
-        status = response.status_code
-        media = response.headers.get("content-type", "").split(";")[0].strip().lower()
     except httpx.HTTPError as exc:
-        text, status, media = f"<{type(exc).__name__}>", 0, ""
-    body: Any = None
-    if media.endswith("json") or media == "":
-        try:
-            body = httpx.Response(200, content=text.encode()).json() if text else None
-        except ValueError:
-            body = None
-    return Answer(http_request, status, media, text, body)
+        return f"<{type(exc).__name__}>", 0, "", None
+    media = response.headers.get("content-type", "").split(";")[0].strip().lower()
+    return response.text, response.status_code, media, response.headers.get("location")
+
+
+def json_body(text: str, media: str = "") -> Any:
+    """The JSON value of a body served as JSON (or without a media type), or None (empty, not JSON)."""
+    if not text or not (media.endswith("json") or media == ""):
+        return None
+    try:
+        return httpx.Response(200, content=text.encode()).json()
+    except ValueError:
+        return None
 
 
 def _relative(base_url: str, link: str) -> str:
@@ -309,10 +320,7 @@ class Comparer:
     # ---- one exchange
     def candidate_body(self, answer: Answer) -> Any:
         text = self.ids.normalise(answer.text).replace(self.origins[1], self.origins[0])
-        try:
-            return httpx.Response(200, content=text.encode()).json() if answer.body is not None else None
-        except ValueError:
-            return None
+        return json_body(text) if answer.body is not None else None
 
     def compare(self, ex: Exchange) -> None:
         base, again, cand = ex.base, ex.again, ex.cand

@@ -16,9 +16,16 @@ from __future__ import annotations
 from dataclasses import dataclass, field, replace
 from typing import Any
 
-import httpx
-
-from mmcontract.compare.engine import Answer, Comparer, Difference, Exchange, Request, Side
+from mmcontract.compare.engine import (
+    Answer,
+    Comparer,
+    Difference,
+    Exchange,
+    Request,
+    Side,
+    json_body,
+    transmit,
+)
 from mmcontract.compare.rules import RANK
 from mmcontract.target import litter
 
@@ -67,25 +74,11 @@ def _send(
     for name, value in params.items():
         url = url.replace("{" + name + "}", value)
     http_request = side.client.build_request(method, url.lstrip("/"), json=body)
-    side.sent += 1
-    try:
-        response = side.client.send(http_request)
-        text, status = response.text, response.status_code
-        media = response.headers.get("content-type", "").split(";")[0].strip().lower()
-        location = response.headers.get("location")
-    except httpx.HTTPError as exc:
-        text, status, media, location = f"<{type(exc).__name__}>", 0, "", None
-    raw: Any = None
-    parsed: Any = None
-    if text and (media.endswith("json") or media == ""):
-        try:
-            raw = httpx.Response(200, content=text.encode()).json()
-            parsed = httpx.Response(200, content=text.replace(run.prefix, PLACEHOLDER).encode()).json()
-        except ValueError:
-            raw = parsed = None
-    if method == "POST" and litter.is_create(method, path) and 200 <= status < 300:
-        run.created += litter.created_by(body, raw, location)
-    answer = Answer(http_request, status, media, text.replace(run.prefix, PLACEHOLDER), parsed)
+    text, status, media, location = transmit(side, side.client, http_request)
+    if litter.is_create(method, path) and 200 <= status < 300:
+        run.created += litter.created_by(body, json_body(text, media), location)
+    placeheld = text.replace(run.prefix, PLACEHOLDER)
+    answer = Answer(http_request, status, media, placeheld, json_body(placeheld, media))
     request = Request(f"{method} {path}", path, tuple(params.items()), (), "write", method=method)
     run.steps.append(Step(request, answer, readback))
     return answer
