@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import Any
 from urllib.parse import parse_qsl, urlsplit
@@ -79,6 +79,16 @@ class Difference:
     @property
     def key(self) -> tuple[str, str, str]:
         return (self.rule, self.operation, self.field)
+
+
+def merge(found: dict[tuple[str, str, str], Difference], diff: Difference) -> None:
+    """One finding per rule, operation and field: occurrences add up, the most severe one tells the story."""
+    known = found.get(diff.key)
+    if known is None:
+        found[diff.key] = diff
+        return
+    kept = diff if RANK[diff.level] > RANK[known.level] else known
+    found[diff.key] = replace(kept, occurrences=known.occurrences + diff.occurrences)
 
 
 @dataclass
@@ -306,13 +316,7 @@ class Comparer:
             baseline_response=base.excerpt,
             candidate_response=cand.excerpt,
         )
-        known = self.found.get(diff.key)
-        if known is None:
-            self.found[diff.key] = diff
-        else:
-            known.occurrences += 1
-            if RANK[diff.level] > RANK[known.level]:
-                known.level = diff.level
+        merge(self.found, diff)
 
     def differences(self) -> list[Difference]:
         return sorted(self.found.values(), key=lambda d: (-RANK[d.level], d.rule, d.operation, d.field))

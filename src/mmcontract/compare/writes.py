@@ -24,9 +24,9 @@ from mmcontract.compare.engine import (
     Request,
     Side,
     json_body,
+    merge,
     transmit,
 )
-from mmcontract.compare.rules import RANK
 from mmcontract.target import litter
 
 PLACEHOLDER = "mmcontract-RUN-"
@@ -173,7 +173,7 @@ def compare_runs(comparer: Comparer, base: WriteRun, again: WriteRun, cand: Writ
         )
     readback_ops = {s.request.operation for s in base.steps if s.readback}
     write_ops = {s.request.operation for s in base.steps if not s.readback}
-    out: list[Difference] = []
+    merged: dict[tuple[str, str, str], Difference] = {}
     for d in comparer.differences():
         if d.operation in write_ops and d.rule in (
             "response-status-class-changed",
@@ -184,12 +184,5 @@ def compare_runs(comparer: Comparer, base: WriteRun, again: WriteRun, cand: Writ
         elif d.operation in readback_ops and d.rule in READBACK_RULES:
             message = f"after the writes: {d.message} ({d.rule})"
             d = replace(d, rule="write-readback-changed", level="breaking", message=message)
-        out.append(d)
-    merged: dict[tuple[str, str, str], Difference] = {}
-    for d in out:
-        known = merged.get(d.key)
-        if known is None:
-            merged[d.key] = d
-        elif RANK[d.level] > RANK[known.level]:
-            merged[d.key] = replace(d, occurrences=known.occurrences + d.occurrences)
+        merge(merged, d)
     return list(merged.values())

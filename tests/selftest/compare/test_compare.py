@@ -19,7 +19,7 @@ from typing import Any
 import pytest
 
 from mmcontract.cli import main
-from mmcontract.compare.engine import IdMap
+from mmcontract.compare.engine import Difference, IdMap, merge
 from mmcontract.compare.rules import RULES
 from mmcontract.compare.run import CompareOptions, CompareResult, compare, id_format_changed
 from mmcontract.reference.faults import FAULTS
@@ -217,6 +217,18 @@ def test_ids_that_differ_only_in_value_are_no_id_format_change() -> None:
     found = id_format_changed(uuids)
     assert found is not None and found.rule == "response-id-format-changed"
     assert found.message.startswith("1 ids have another form")
+
+
+def test_findings_merge_by_rule_operation_and_field() -> None:
+    def finding(level: Any, message: str) -> Difference:
+        op = "PATCH /registeredModels/{registeredModelId}/sharedRoles/"
+        return Difference("write-status-changed", level, op, "status", message, "write", "", "", "", "")
+
+    found: dict[tuple[str, str, str], Difference] = {}
+    for level, message in (("notable", "200 -> 201"), ("breaking", "200 -> 500"), ("notable", "200 -> 202")):
+        merge(found, finding(level, message))
+    (merged,) = found.values()
+    assert (merged.level, merged.message, merged.occurrences) == ("breaking", "200 -> 500", 3)
 
 
 def test_reports_validate_and_never_hold_the_token(baseline: EmbeddedServer, tmp_path: Path) -> None:
