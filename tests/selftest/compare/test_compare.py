@@ -153,12 +153,17 @@ def baseline() -> Iterator[EmbeddedServer]:
     server.stop()
 
 
-def _compare(baseline: EmbeddedServer, kind: str, name: str, seed: int = 1) -> CompareResult:
-    host = "localhost" if name == "links-server-address" else "127.0.0.1"
-    other = start_embedded(
+def _start(kind: str, name: str) -> EmbeddedServer:
+    """The reference server with one variant or one fault switched on."""
+    return start_embedded(
         variants=frozenset({name}) if kind == "variant" else frozenset(),
         fault=name if kind == "fault" else None,
     )
+
+
+def _compare(baseline: EmbeddedServer, kind: str, name: str, seed: int = 1) -> CompareResult:
+    host = "localhost" if name == "links-server-address" else "127.0.0.1"
+    other = _start(kind, name)
     try:
         return compare(CompareOptions(_target(baseline, seed, host), _target(other, seed, host)))
     finally:
@@ -486,10 +491,7 @@ def test_writes_are_cleaned_up_after_an_error(monkeypatch: pytest.MonkeyPatch) -
 
 @pytest.mark.parametrize(("kind", "name"), sorted(WRITES), ids=[n for _, n in sorted(WRITES)])
 def test_a_write_change_is_reported_under_its_rule(baseline: EmbeddedServer, kind: str, name: str) -> None:
-    other = start_embedded(
-        variants=frozenset({name}) if kind == "variant" else frozenset(),
-        fault=name if kind == "fault" else None,
-    )
+    other = _start(kind, name)
     try:
         before = (_lists(baseline), _lists(other))
         result = _writes(baseline, other)
