@@ -80,6 +80,11 @@ class Difference:
     def key(self) -> tuple[str, str, str]:
         return (self.rule, self.operation, self.field)
 
+    @property
+    def order(self) -> tuple[int, str, str, str]:
+        """Reports list the most severe first, then by rule, operation and field."""
+        return (-RANK[self.level], *self.key)
+
 
 def merge(found: dict[tuple[str, str, str], Difference], diff: Difference) -> None:
     """One finding per rule, operation and field: occurrences add up, the most severe one tells the story."""
@@ -319,7 +324,7 @@ class Comparer:
         merge(self.found, diff)
 
     def differences(self) -> list[Difference]:
-        return sorted(self.found.values(), key=lambda d: (-RANK[d.level], d.rule, d.operation, d.field))
+        return sorted(self.found.values(), key=lambda d: d.order)
 
     # ---- one exchange
     def candidate_body(self, answer: Answer) -> Any:

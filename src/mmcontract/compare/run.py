@@ -22,7 +22,6 @@ from mmcontract.compare.engine import (
     parse_pointer,
     send,
 )
-from mmcontract.compare.rules import RANK
 from mmcontract.errors import UsageError
 from mmcontract.report.redact import register_secret
 from mmcontract.spec import load_spec
@@ -256,7 +255,7 @@ def compare(options: CompareOptions) -> CompareResult:
             differences += _writes(
                 options, result, Comparer(spec, write_ids, ignore, origins), base, cand, found, cand_found
             )
-            differences.sort(key=lambda d: (-RANK[d.level], d.rule, d.operation, d.field))
+            differences.sort(key=lambda d: d.order)
         result.differences = differences
         result.volatile_pointers += comparer.volatile_pointers
         result.volatile_exchanges += comparer.volatile_exchanges
