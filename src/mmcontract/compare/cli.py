@@ -93,13 +93,15 @@ def configure(parser: argparse.ArgumentParser) -> None:
 
 
 def _target(
-    url: str | None, token: str | None, args: argparse.Namespace, seed: int, what: str
+    url: str | None, token: str | None, args: argparse.Namespace, seed: int, what: str, token_from: str
 ) -> TargetConfig:
     if not url:
         raise UsageError(f"{what} is missing (give the API base, http://HOST:PORT/api/v2)")
+    if not token:
+        raise UsageError(f"no API token for {what}: pass {token_from}")
     return TargetConfig(
         base_url=normalize_base_url(url),
-        token=token or "",
+        token=token,
         token_prefix=args.token_prefix,
         profile=args.profile,
         seed=seed,
@@ -113,23 +115,22 @@ def execute(args: argparse.Namespace) -> int:
 
     seed = args.seed if args.seed is not None else random.randrange(1, 2**31)
     baseline_token = args.baseline_token or os.environ.get(ENV_BASELINE_TOKEN) or os.environ.get(ENV_TOKEN)
-    try:
-        baseline = _target(
-            args.baseline_endpoint or os.environ.get(ENV_BASELINE_ENDPOINT),
-            baseline_token,
-            args,
-            seed,
-            "--baseline-endpoint",
-        )
-        candidate = _target(
-            args.endpoint or os.environ.get(ENV_ENDPOINT),
-            args.token or os.environ.get(ENV_TOKEN),
-            args,
-            seed,
-            "--endpoint",
-        )
-    except UsageError as exc:
-        raise UsageError(str(exc).replace("--token or set", "--token/--baseline-token or set")) from None
+    baseline = _target(
+        args.baseline_endpoint or os.environ.get(ENV_BASELINE_ENDPOINT),
+        baseline_token,
+        args,
+        seed,
+        "--baseline-endpoint",
+        f"--baseline-token or set {ENV_BASELINE_TOKEN} (or {ENV_TOKEN})",
+    )
+    candidate = _target(
+        args.endpoint or os.environ.get(ENV_ENDPOINT),
+        args.token or os.environ.get(ENV_TOKEN),
+        args,
+        seed,
+        "--endpoint",
+        f"--token or set {ENV_TOKEN}",
+    )
     if args.allow_writes and not args.leaderboard_model_id:
         raise UsageError(
             "--allow-writes needs --leaderboard-model-id (a leaderboard model to create packages from)"
