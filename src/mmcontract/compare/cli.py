@@ -16,7 +16,7 @@ import random
 import sys
 from pathlib import Path
 
-from mmcontract.compare.rules import LEVELS, RULES, at_least
+from mmcontract.compare.rules import LEVELS, RULES
 from mmcontract.errors import EXIT_OK, EXIT_VIOLATIONS, MMContractError, UsageError
 from mmcontract.target.config import (
     DEFAULT_REQUEST_TIMEOUT,
@@ -93,13 +93,15 @@ def configure(parser: argparse.ArgumentParser) -> None:
 
 
 def _target(
-    url: str | None, token: str | None, args: argparse.Namespace, seed: int, what: str
+    url: str | None, token: str | None, args: argparse.Namespace, seed: int, what: str, token_from: str
 ) -> TargetConfig:
     if not url:
         raise UsageError(f"{what} is missing (give the API base, http://HOST:PORT/api/v2)")
+    if not token:
+        raise UsageError(f"no API token for {what}: pass {token_from}")
     return TargetConfig(
         base_url=normalize_base_url(url),
-        token=token or "",
+        token=token,
         token_prefix=args.token_prefix,
         profile=args.profile,
         seed=seed,
@@ -109,27 +111,26 @@ def _target(
 
 def execute(args: argparse.Namespace) -> int:
     from mmcontract.compare.run import CompareOptions, CompareResult, compare
-    from mmcontract.report.compare_writers import write_compare_reports
+    from mmcontract.report.compare_writers import failing, level_counts, write_compare_reports
 
     seed = args.seed if args.seed is not None else random.randrange(1, 2**31)
     baseline_token = args.baseline_token or os.environ.get(ENV_BASELINE_TOKEN) or os.environ.get(ENV_TOKEN)
-    try:
-        baseline = _target(
-            args.baseline_endpoint or os.environ.get(ENV_BASELINE_ENDPOINT),
-            baseline_token,
-            args,
-            seed,
-            "--baseline-endpoint",
-        )
-        candidate = _target(
-            args.endpoint or os.environ.get(ENV_ENDPOINT),
-            args.token or os.environ.get(ENV_TOKEN),
-            args,
-            seed,
-            "--endpoint",
-        )
-    except UsageError as exc:
-        raise UsageError(str(exc).replace("--token or set", "--token/--baseline-token or set")) from None
+    baseline = _target(
+        args.baseline_endpoint or os.environ.get(ENV_BASELINE_ENDPOINT),
+        baseline_token,
+        args,
+        seed,
+        "--baseline-endpoint",
+        f"--baseline-token or set {ENV_BASELINE_TOKEN} (or {ENV_TOKEN})",
+    )
+    candidate = _target(
+        args.endpoint or os.environ.get(ENV_ENDPOINT),
+        args.token or os.environ.get(ENV_TOKEN),
+        args,
+        seed,
+        "--endpoint",
+        f"--token or set {ENV_TOKEN}",
+    )
     if args.allow_writes and not args.leaderboard_model_id:
         raise UsageError(
             "--allow-writes needs --leaderboard-model-id (a leaderboard model to create packages from)"
@@ -156,11 +157,6 @@ def execute(args: argparse.Namespace) -> int:
             write_compare_reports(failed, Path(args.report_dir), args.fail_on)
         raise
     written = write_compare_reports(result, Path(args.report_dir), args.fail_on)
-    failing = [
-        d
-        for d in result.differences
-        if args.fail_on == "any" or (args.fail_on == "breaking" and at_least(d.level, "breaking"))
-    ]
     if not args.quiet:
         for d in result.differences[:20]:
             print(f"  {d.level:<8} {d.rule}  {d.operation}  {d.field}: {d.message}")
@@ -168,11 +164,10 @@ def execute(args: argparse.Namespace) -> int:
             print(f"  ... {len(result.differences) - 20} more in {args.report_dir}/summary.md")
         for line in result.leftovers:
             print(f"  left over: {line}")
-    counts = {level: sum(d.level == level for d in result.differences) for level in reversed(LEVELS)}
-    line = ", ".join(f"{n} {level}" for level, n in counts.items())
+    line = ", ".join(f"{n} {level}" for level, n in level_counts(result.differences).items())
     sys.stdout.write(
         f"{len(result.differences)} difference(s) ({line}) over {result.requests} requests "
         f"({result.sent_baseline} + {result.sent_candidate} sent) in {result.duration_s:g} s; reports: "
         f"{', '.join(str(p) for p in written)}\n"
     )
-    return EXIT_VIOLATIONS if failing and args.fail_on != "none" else EXIT_OK
+    return EXIT_VIOLATIONS if failing(result, args.fail_on) else EXIT_OK

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import Any
 from urllib.parse import parse_qsl, urlsplit
@@ -80,6 +80,21 @@ class Difference:
     def key(self) -> tuple[str, str, str]:
         return (self.rule, self.operation, self.field)
 
+    @property
+    def order(self) -> tuple[int, str, str, str]:
+        """Reports list the most severe first, then by rule, operation and field."""
+        return (-RANK[self.level], *self.key)
+
+
+def merge(found: dict[tuple[str, str, str], Difference], diff: Difference) -> None:
+    """One finding per rule, operation and field: occurrences add up, the most severe one tells the story."""
+    known = found.get(diff.key)
+    if known is None:
+        found[diff.key] = diff
+        return
+    kept = diff if RANK[diff.level] > RANK[known.level] else known
+    found[diff.key] = replace(kept, occurrences=known.occurrences + diff.occurrences)
+
 
 @dataclass
 class Side:
@@ -137,21 +152,32 @@ def send(side: Side, request: Request, ids: IdMap | None, url: str | None = None
         http_request = client.build_request(
             request.method, path.lstrip("/"), params=[(k, mapped(v)) for k, v in request.query]
         )
+    text, status, media, _ = transmit(side, client, http_request)
+    return Answer(http_request, status, media, text, json_body(text, media))
+
+
+def transmit(
+    side: Side, client: httpx.Client, http_request: httpx.Request
+) -> tuple[str, int, str, str | None]:
+    """Send one request, counted on `side`: its text, status, media type (no parameters) and Location header;
+    a transport error is status 0 with the error's name as text."""
     side.sent += 1
     try:
         response = client.send(http_request)
-        text = response.text
-        status = response.status_code
-        media = response.headers.get("content-type", "").split(";")[0].strip().lower()
     except httpx.HTTPError as exc:
-        text, status, media = f"<{type(exc).__name__}>", 0, ""
-    body: Any = None
-    if media.endswith("json") or media == "":
-        try:
-            body = httpx.Response(200, content=text.encode()).json() if text else None
-        except ValueError:
-            body = None
-    return Answer(http_request, status, media, text, body)
+        return f"<{type(exc).__name__}>", 0, "", None
+    media = response.headers.get("content-type", "").split(";")[0].strip().lower()
+    return response.text, response.status_code, media, response.headers.get("location")
+
+
+def json_body(text: str, media: str = "") -> Any:
+    """The JSON value of a body served as JSON (or without a media type), or None (empty, not JSON)."""
+    if not text or not (media.endswith("json") or media == ""):
+        return None
+    try:
+        return httpx.Response(200, content=text.encode()).json()
+    except ValueError:
+        return None
 
 
 def _relative(base_url: str, link: str) -> str:
@@ -295,24 +321,15 @@ class Comparer:
             baseline_response=base.excerpt,
             candidate_response=cand.excerpt,
         )
-        known = self.found.get(diff.key)
-        if known is None:
-            self.found[diff.key] = diff
-        else:
-            known.occurrences += 1
-            if RANK[diff.level] > RANK[known.level]:
-                known.level = diff.level
+        merge(self.found, diff)
 
     def differences(self) -> list[Difference]:
-        return sorted(self.found.values(), key=lambda d: (-RANK[d.level], d.rule, d.operation, d.field))
+        return sorted(self.found.values(), key=lambda d: d.order)
 
     # ---- one exchange
     def candidate_body(self, answer: Answer) -> Any:
         text = self.ids.normalise(answer.text).replace(self.origins[1], self.origins[0])
-        try:
-            return httpx.Response(200, content=text.encode()).json() if answer.body is not None else None
-        except ValueError:
-            return None
+        return json_body(text) if answer.body is not None else None
 
     def compare(self, ex: Exchange) -> None:
         base, again, cand = ex.base, ex.again, ex.cand
@@ -362,13 +379,7 @@ class Comparer:
     def learn_ids(self, base: Any, cand: Any) -> None:
         """Ids that differ between the servers, learned from the same answer on both (items matched by name)."""
         if isinstance(base, dict) and isinstance(cand, dict) and isinstance(base.get("data"), list):
-            pool: dict[str, list[Any]] = {}
-            for item in cand.get("data") or []:
-                pool.setdefault(_label(item), []).append(item)
-            for item in base["data"]:
-                bucket = pool.get(_label(item))
-                if bucket and _label(item):
-                    pair_ids(self.ids, item, bucket.pop(0))
+            pair_items(self.ids, base["data"], cand.get("data") or [])
         elif isinstance(base, dict) and isinstance(cand, dict):
             pair_ids(self.ids, base, cand)
 
@@ -403,7 +414,7 @@ class Comparer:
                 parent = seg[:-1]
                 if parent not in b or not _same(b[parent], a.get(parent)):
                     continue  # the parent itself differs: reported there
-                if len(seg) >= 1 and seg[-2:-1] == ("data",) and seg[-1].startswith("#"):
+                if seg[-2:-1] == ("data",) and seg[-1].startswith("#"):
                     continue  # an item not listed: the item rules
                 if seg[-1].isdigit():
                     continue  # a shorter array: not a property
@@ -465,7 +476,7 @@ class Comparer:
                     continue
                 if told in ("object", "array"):
                     continue
-                if seg in (("count",),):
+                if seg == ("count",):
                     continue  # compare_page
                 if seg == ("totalCount",):
                     self.report(ex, "list-total-count-changed", info.name, f"totalCount {old} -> {new}")
@@ -490,7 +501,7 @@ class Comparer:
                     and isinstance(new, str)
                     and _without_ids(old) == _without_ids(new)
                 ):
-                    continue  # only the id form differs: response-id-format-changed says so once
+                    continue  # only ids differ: their values are no behaviour, a new form is response-id-format-changed
                 else:
                     self.report(
                         ex,
@@ -590,7 +601,7 @@ class Comparer:
         if request.walk:
             return  # the walk judges items and order over all pages
         if not truncated and len(b_items) == len(again.get("data") or []):
-            self.compare_items(ex, b_items, [i for i in (again.get("data") or [])], c_items)
+            self.compare_items(ex, b_items, again.get("data") or [], c_items)
 
     def compare_links(
         self,
@@ -785,6 +796,17 @@ def pair_ids(ids: IdMap, a: Any, b: Any, key: str = "") -> None:
             pair_ids(ids, x, y, key)
     elif isinstance(a, str) and isinstance(b, str) and ID_KEY.search(key) and len(a) >= 8:
         ids.add(a, b)
+
+
+def pair_items(ids: IdMap, base: Iterable[Any], cand: Iterable[Any]) -> None:
+    """Items matched by name (in order among equal names); their id-valued leaves paired."""
+    pool: dict[str, list[Any]] = {}
+    for item in cand:
+        pool.setdefault(_label(item), []).append(item)
+    for item in base:
+        bucket = pool.get(_label(item))
+        if bucket and _label(item):
+            pair_ids(ids, item, bucket.pop(0))
 
 
 def _label(item: Any) -> str:

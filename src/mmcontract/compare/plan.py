@@ -25,15 +25,14 @@ UNKNOWN_ID = "000000000000000000000000"
 def path_param_choices(found: Discovery) -> dict[str, list[dict[str, str]]]:
     """Real path ids per path template shape (the first of each, plus one more where it helps)."""
     out: dict[str, list[dict[str, str]]] = {}
-    rms = found.registered_model_ids
-    out["registeredModelId"] = [{"registeredModelId": r} for r in rms[:1]]
+    out["registeredModelId"] = [{"registeredModelId": r} for r in found.registered_model_ids[:1]]
     out["modelPackageId"] = [{"modelPackageId": p} for p in found.model_package_ids[:1]]
     pairs = found.deployment_versions[:1] or found.versions[:1]
     out["versionId"] = [{"registeredModelId": r, "versionId": v} for r, v in pairs]
     return out
 
 
-def params_for(path: str, found: Discovery, parents: dict[str, list[dict[str, str]]]) -> list[dict[str, str]]:
+def params_for(path: str, parents: dict[str, list[dict[str, str]]]) -> list[dict[str, str]]:
     if "{versionId}" in path:
         return parents.get("versionId", [])
     if "{registeredModelId}" in path:
@@ -43,17 +42,13 @@ def params_for(path: str, found: Discovery, parents: dict[str, list[dict[str, st
     return [{}]
 
 
-def _swap_case(text: str) -> str:
-    return text.swapcase()
-
-
 def _search_term(items: list[dict[str, Any]]) -> str | None:
     for item in items:
         name = item.get("name") or item.get("featureName") or item.get("label")
         if isinstance(name, str):
             word = max(name.split(), key=len, default="")
             if len(word) >= 3 and word.swapcase() != word:
-                return _swap_case(word[:6])
+                return word[:6].swapcase()
     return None
 
 

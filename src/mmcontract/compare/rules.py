@@ -13,7 +13,6 @@ from typing import Literal
 Level = Literal["breaking", "notable", "info"]
 LEVELS: tuple[Level, ...] = ("info", "notable", "breaking")  # ascending severity
 RANK = {level: rank for rank, level in enumerate(LEVELS)}
-DIFF_LEVEL = {"breaking": "ERR", "notable": "WARN", "info": "INFO"}  # the same scale as `mmcontract diff`
 
 
 @dataclass(frozen=True)

@@ -18,11 +18,10 @@ from mmcontract.compare.engine import (
     IdMap,
     Request,
     Side,
-    pair_ids,
+    pair_items,
     parse_pointer,
     send,
 )
-from mmcontract.compare.rules import RANK
 from mmcontract.errors import UsageError
 from mmcontract.report.redact import register_secret
 from mmcontract.spec import load_spec
@@ -83,22 +82,11 @@ def _side(name: str, target: TargetConfig) -> Side:
     return Side(name, _client(target), target.base_url, _client(target, "wrong"), _client(target, "none"))
 
 
-def _pair_items(ids: IdMap, base: list[dict[str, Any]], cand: list[dict[str, Any]]) -> None:
-    """Items matched by name (in order among equal names); their id-valued leaves paired."""
-    pool: dict[str, list[dict[str, Any]]] = {}
-    for item in cand:
-        pool.setdefault(str(item.get("name")), []).append(item)
-    for item in base:
-        bucket = pool.get(str(item.get("name")))
-        if bucket:
-            pair_ids(ids, item, bucket.pop(0))
-
-
 def id_map(base: Discovery, cand: Discovery) -> IdMap:
     ids = IdMap()
-    _pair_items(ids, base.registered_models, cand.registered_models)
-    _pair_items(ids, base.model_packages, cand.model_packages)
-    _pair_items(ids, base.recipients, cand.recipients)
+    pair_items(ids, base.registered_models, cand.registered_models)
+    pair_items(ids, base.model_packages, cand.model_packages)
+    pair_items(ids, base.recipients, cand.recipients)
     return ids
 
 
@@ -116,7 +104,7 @@ def generated_requests(spec: dict[str, Any], found: Discovery, target: TargetCon
             continue
         if target.operations and operation.label not in target.operations:
             continue
-        choices = plan.params_for(operation.path, found, parents)
+        choices = plan.params_for(operation.path, parents)
         if not choices:
             continue
         strategy = operation.as_strategy(path_parameters=choices[0] or None)
@@ -177,7 +165,7 @@ def battery(spec: dict[str, Any], found: Discovery, target: TargetConfig, base: 
         params = {p["name"] for p in operation.get("parameters", []) if p.get("in") == "query"}
         if "limit" not in params or (target.operations and f"GET {path}" not in target.operations):
             continue
-        choices = plan.params_for(path, found, parents)
+        choices = plan.params_for(path, parents)
         largest = _largest_parent(base, path, found)
         if largest and largest not in choices:
             choices = [*choices, largest]
@@ -241,7 +229,7 @@ def compare(options: CompareOptions) -> CompareResult:
         found = discover(base.client)
         cand_found = discover(cand.client)
         ids = id_map(found, cand_found)
-        origins = (_origin(base_t.base_url), _origin(cand_t.base_url))
+        origins = (base_t.origin, cand_t.origin)
         comparer = Comparer(spec, ids, ignore, origins)
         requests = battery(spec, found, base_t, base) + generated_requests(spec, found, base_t)
         result.requests = len(requests)
@@ -258,15 +246,16 @@ def compare(options: CompareOptions) -> CompareResult:
                 comparer.compare(exchange)
         result.operations = sorted({r.operation for r in requests})
         differences = comparer.differences()
-        if ids.forward:
-            differences.insert(0, _id_format(found, ids))
+        id_format = id_format_changed(ids)
+        if id_format is not None:
+            differences.insert(0, id_format)
         if options.allow_writes:
             result.writes = True
             write_ids = IdMap(dict(ids.forward), dict(ids.backward))
             differences += _writes(
                 options, result, Comparer(spec, write_ids, ignore, origins), base, cand, found, cand_found
             )
-            differences.sort(key=lambda d: (-RANK[d.level], d.rule, d.operation, d.field))
+            differences.sort(key=lambda d: d.order)
         result.differences = differences
         result.volatile_pointers += comparer.volatile_pointers
         result.volatile_exchanges += comparer.volatile_exchanges
@@ -314,21 +303,24 @@ def _writes(
     return found_differences
 
 
-def _origin(url: str) -> str:
-    from urllib.parse import urlsplit
-
-    parts = urlsplit(url)
-    return f"{parts.scheme}://{parts.netloc}"
+def id_form(value: str) -> str:
+    """What an id looks like, not which one it is: hex digits as `h`, other letters as `a`, the rest kept."""
+    return "".join("h" if c in "0123456789abcdef" else "a" if c.isalpha() else c for c in value)
 
 
-def _id_format(found: Discovery, ids: IdMap) -> Difference:
-    old, new = next(iter(ids.forward.items()))
+def id_format_changed(ids: IdMap) -> Difference | None:
+    """Ids of the same resources in another form (24 hex digits -> a UUID). Ids that only differ in value (two
+    databases) are no behaviour: the id map hides them from the comparison and nothing is reported."""
+    changed = [(old, new) for old, new in ids.forward.items() if id_form(old) != id_form(new)]
+    if not changed:
+        return None
+    old, new = changed[0]
     return Difference(
         rule="response-id-format-changed",
         level="notable",
         operation="GET /registeredModels/",
         field="id",
-        message=f"{len(ids.forward)} ids differ between the servers (matched by name), e.g. {old} -> {new}",
+        message=f"{len(changed)} ids have another form on the candidate (matched by name), e.g. {old} -> {new}",
         kind="discovery",
         baseline_request="",
         candidate_request="",

@@ -16,10 +16,17 @@ from __future__ import annotations
 from dataclasses import dataclass, field, replace
 from typing import Any
 
-import httpx
-
-from mmcontract.compare.engine import Answer, Comparer, Difference, Exchange, Request, Side
-from mmcontract.compare.rules import RANK
+from mmcontract.compare.engine import (
+    Answer,
+    Comparer,
+    Difference,
+    Exchange,
+    Request,
+    Side,
+    json_body,
+    merge,
+    transmit,
+)
 from mmcontract.target import litter
 
 PLACEHOLDER = "mmcontract-RUN-"
@@ -67,25 +74,11 @@ def _send(
     for name, value in params.items():
         url = url.replace("{" + name + "}", value)
     http_request = side.client.build_request(method, url.lstrip("/"), json=body)
-    side.sent += 1
-    try:
-        response = side.client.send(http_request)
-        text, status = response.text, response.status_code
-        media = response.headers.get("content-type", "").split(";")[0].strip().lower()
-        location = response.headers.get("location")
-    except httpx.HTTPError as exc:
-        text, status, media, location = f"<{type(exc).__name__}>", 0, "", None
-    raw: Any = None
-    parsed: Any = None
-    if text and (media.endswith("json") or media == ""):
-        try:
-            raw = httpx.Response(200, content=text.encode()).json()
-            parsed = httpx.Response(200, content=text.replace(run.prefix, PLACEHOLDER).encode()).json()
-        except ValueError:
-            raw = parsed = None
-    if method == "POST" and litter.is_create(method, path) and 200 <= status < 300:
-        run.created += litter.created_by(body, raw, location)
-    answer = Answer(http_request, status, media, text.replace(run.prefix, PLACEHOLDER), parsed)
+    text, status, media, location = transmit(side, side.client, http_request)
+    if litter.is_create(method, path) and 200 <= status < 300:
+        run.created += litter.created_by(body, json_body(text, media), location)
+    placeheld = text.replace(run.prefix, PLACEHOLDER)
+    answer = Answer(http_request, status, media, placeheld, json_body(placeheld, media))
     request = Request(f"{method} {path}", path, tuple(params.items()), (), "write", method=method)
     run.steps.append(Step(request, answer, readback))
     return answer
@@ -180,7 +173,7 @@ def compare_runs(comparer: Comparer, base: WriteRun, again: WriteRun, cand: Writ
         )
     readback_ops = {s.request.operation for s in base.steps if s.readback}
     write_ops = {s.request.operation for s in base.steps if not s.readback}
-    out: list[Difference] = []
+    merged: dict[tuple[str, str, str], Difference] = {}
     for d in comparer.differences():
         if d.operation in write_ops and d.rule in (
             "response-status-class-changed",
@@ -191,12 +184,5 @@ def compare_runs(comparer: Comparer, base: WriteRun, again: WriteRun, cand: Writ
         elif d.operation in readback_ops and d.rule in READBACK_RULES:
             message = f"after the writes: {d.message} ({d.rule})"
             d = replace(d, rule="write-readback-changed", level="breaking", message=message)
-        out.append(d)
-    merged: dict[tuple[str, str, str], Difference] = {}
-    for d in out:
-        known = merged.get(d.key)
-        if known is None:
-            merged[d.key] = d
-        elif RANK[d.level] > RANK[known.level]:
-            merged[d.key] = replace(d, occurrences=known.occurrences + d.occurrences)
+        merge(merged, d)
     return list(merged.values())

@@ -6,14 +6,17 @@ from __future__ import annotations
 import json
 from importlib import resources
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from xml.etree import ElementTree as ET
-
-from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescape
 
 from mmcontract import __version__
 from mmcontract.compare.rules import LEVELS, RULES, at_least
+from mmcontract.report.html import _environment as html_environment
 from mmcontract.report.redact import redact, redact_all
+
+if TYPE_CHECKING:
+    from mmcontract.compare.engine import Difference
+    from mmcontract.compare.run import CompareResult
 
 FILENAMES = ("junit.xml", "summary.json", "report.html", "summary.md")
 SCHEMA_VERSION = "1.0"
@@ -23,14 +26,18 @@ def load_schema() -> dict[str, Any]:
     return json.loads(resources.files("mmcontract.report").joinpath("compare.schema.json").read_text("utf-8"))
 
 
-def failing(result: Any, fail_on: str) -> list[Any]:
+def failing(result: CompareResult, fail_on: str) -> list[Difference]:
     if fail_on == "none":
         return []
     return [d for d in result.differences if fail_on == "any" or at_least(d.level, "breaking")]
 
 
-def build_summary(result: Any, fail_on: str) -> dict[str, Any]:
-    counts = {level: sum(d.level == level for d in result.differences) for level in reversed(LEVELS)}
+def level_counts(differences: list[Difference]) -> dict[str, int]:
+    """Differences per level, most severe first."""
+    return {level: sum(d.level == level for d in differences) for level in reversed(LEVELS)}
+
+
+def build_summary(result: CompareResult, fail_on: str) -> dict[str, Any]:
     document = {
         "schema_version": SCHEMA_VERSION,
         "tool": f"mmcontract {__version__}",
@@ -43,7 +50,7 @@ def build_summary(result: Any, fail_on: str) -> dict[str, Any]:
         "exit_code": 2 if result.error else (1 if failing(result, fail_on) else 0),
         "duration_s": result.duration_s,
         **({"reason": result.error} if result.error else {}),
-        "counts": counts,
+        "counts": level_counts(result.differences),
         "requests": result.requests,
         "sent": {"baseline": result.sent_baseline, "candidate": result.sent_candidate},
         "noise": {
@@ -51,8 +58,8 @@ def build_summary(result: Any, fail_on: str) -> dict[str, Any]:
             "volatile_exchanges": result.volatile_exchanges,
         },
         "operations": list(result.operations),
-        "writes": bool(getattr(result, "writes", False)),
-        "leftovers": list(getattr(result, "leftovers", [])),
+        "writes": result.writes,
+        "leftovers": list(result.leftovers),
         "differences": [
             {
                 "rule": d.rule,
@@ -78,7 +85,7 @@ def validate(document: dict[str, Any]) -> None:
     jsonschema.validate(document, load_schema())
 
 
-def write_json(result: Any, report_dir: Path, fail_on: str) -> Path:
+def write_json(result: CompareResult, report_dir: Path, fail_on: str) -> Path:
     document = build_summary(result, fail_on)
     validate(document)
     path = report_dir / "summary.json"
@@ -86,7 +93,7 @@ def write_json(result: Any, report_dir: Path, fail_on: str) -> Path:
     return path
 
 
-def write_junit(result: Any, report_dir: Path, fail_on: str) -> Path:
+def write_junit(result: CompareResult, report_dir: Path, fail_on: str) -> Path:
     """One testcase per difference (failure when at or above --fail-on), one passing case per operation without."""
     bad = {id(d) for d in failing(result, fail_on)}
     suite = ET.Element("testsuite", name="mmcontract compare", tests="0", failures="0")
@@ -134,7 +141,7 @@ def _md(text: str) -> str:
     return text.replace("|", "\\|").replace("\n", " ")
 
 
-def render_markdown(result: Any, fail_on: str) -> str:
+def render_markdown(result: CompareResult, fail_on: str) -> str:
     summary = build_summary(result, fail_on)
     counts = summary["counts"]
     icon = "❌" if counts["breaking"] else ("⚠️" if result.differences else "✅")
@@ -148,8 +155,8 @@ def render_markdown(result: Any, fail_on: str) -> str:
         f"{result.requests} requests · noise learned: {result.volatile_pointers} volatile field(s)",
         "",
     ]
-    if getattr(result, "writes", False):
-        leftovers = getattr(result, "leftovers", [])
+    if result.writes:
+        leftovers = result.leftovers
         lines += [
             f"Writes: mirrored battery on each side's own resources; {len(leftovers)} left over after the clean-up",
             "",
@@ -175,31 +182,25 @@ def render_markdown(result: Any, fail_on: str) -> str:
     return redact("\n".join(lines) + "\n")
 
 
-def write_markdown(result: Any, report_dir: Path, fail_on: str) -> Path:
+def write_markdown(result: CompareResult, report_dir: Path, fail_on: str) -> Path:
     path = report_dir / "summary.md"
     path.write_text(render_markdown(result, fail_on), encoding="utf-8")
     return path
 
 
-def render_html(result: Any, fail_on: str) -> str:
-    env = Environment(
-        loader=PackageLoader("mmcontract.report", "templates"),
-        autoescape=select_autoescape(["html", "j2"]),
-        undefined=StrictUndefined,
-        trim_blocks=True,
-        lstrip_blocks=True,
-    )
+def render_html(result: CompareResult, fail_on: str) -> str:
     summary = build_summary(result, fail_on)
-    return redact(env.get_template("compare.html.j2").render(s=summary, version=__version__))
+    template = html_environment().get_template("compare.html.j2")
+    return redact(template.render(s=summary, version=__version__))
 
 
-def write_html(result: Any, report_dir: Path, fail_on: str) -> Path:
+def write_html(result: CompareResult, report_dir: Path, fail_on: str) -> Path:
     path = report_dir / "report.html"
     path.write_text(render_html(result, fail_on), encoding="utf-8")
     return path
 
 
-def write_compare_reports(result: Any, report_dir: Path, fail_on: str) -> list[Path]:
+def write_compare_reports(result: CompareResult, report_dir: Path, fail_on: str) -> list[Path]:
     report_dir.mkdir(parents=True, exist_ok=True)
     written: list[Path] = []
     errors: list[Exception] = []

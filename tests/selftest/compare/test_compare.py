@@ -19,8 +19,9 @@ from typing import Any
 import pytest
 
 from mmcontract.cli import main
+from mmcontract.compare.engine import Difference, IdMap, merge
 from mmcontract.compare.rules import RULES
-from mmcontract.compare.run import CompareOptions, CompareResult, compare
+from mmcontract.compare.run import CompareOptions, CompareResult, compare, id_format_changed
 from mmcontract.reference.faults import FAULTS
 from mmcontract.reference.variants import VARIANTS
 from mmcontract.report.compare_writers import build_summary, validate, write_compare_reports
@@ -152,12 +153,17 @@ def baseline() -> Iterator[EmbeddedServer]:
     server.stop()
 
 
-def _compare(baseline: EmbeddedServer, kind: str, name: str, seed: int = 1) -> CompareResult:
-    host = "localhost" if name == "links-server-address" else "127.0.0.1"
-    other = start_embedded(
+def _start(kind: str, name: str) -> EmbeddedServer:
+    """The reference server with one variant or one fault switched on."""
+    return start_embedded(
         variants=frozenset({name}) if kind == "variant" else frozenset(),
         fault=name if kind == "fault" else None,
     )
+
+
+def _compare(baseline: EmbeddedServer, kind: str, name: str, seed: int = 1) -> CompareResult:
+    host = "localhost" if name == "links-server-address" else "127.0.0.1"
+    other = _start(kind, name)
     try:
         return compare(CompareOptions(_target(baseline, seed, host), _target(other, seed, host)))
     finally:
@@ -204,6 +210,30 @@ def test_every_visible_change_is_reported_under_its_rule(
     baseline: EmbeddedServer, kind: str, name: str
 ) -> None:
     _check(baseline, kind, name)
+
+
+def test_ids_that_differ_only_in_value_are_no_id_format_change() -> None:
+    other_database = IdMap()
+    other_database.add("65a000000000000000000001", "65a0000000000000000000ff")
+    assert id_format_changed(other_database) is None
+    uuids = IdMap()
+    uuids.add("65a000000000000000000001", "65a00000-0000-8000-8000-000000000001")
+    uuids.add("65a000000000000000000002", "65a000000000000000000003")
+    found = id_format_changed(uuids)
+    assert found is not None and found.rule == "response-id-format-changed"
+    assert found.message.startswith("1 ids have another form")
+
+
+def test_findings_merge_by_rule_operation_and_field() -> None:
+    def finding(level: Any, message: str) -> Difference:
+        op = "PATCH /registeredModels/{registeredModelId}/sharedRoles/"
+        return Difference("write-status-changed", level, op, "status", message, "write", "", "", "", "")
+
+    found: dict[tuple[str, str, str], Difference] = {}
+    for level, message in (("notable", "200 -> 201"), ("breaking", "200 -> 500"), ("notable", "200 -> 202")):
+        merge(found, finding(level, message))
+    (merged,) = found.values()
+    assert (merged.level, merged.message, merged.occurrences) == ("breaking", "200 -> 500", 3)
 
 
 def test_reports_validate_and_never_hold_the_token(baseline: EmbeddedServer, tmp_path: Path) -> None:
@@ -461,10 +491,7 @@ def test_writes_are_cleaned_up_after_an_error(monkeypatch: pytest.MonkeyPatch) -
 
 @pytest.mark.parametrize(("kind", "name"), sorted(WRITES), ids=[n for _, n in sorted(WRITES)])
 def test_a_write_change_is_reported_under_its_rule(baseline: EmbeddedServer, kind: str, name: str) -> None:
-    other = start_embedded(
-        variants=frozenset({name}) if kind == "variant" else frozenset(),
-        fault=name if kind == "fault" else None,
-    )
+    other = _start(kind, name)
     try:
         before = (_lists(baseline), _lists(other))
         result = _writes(baseline, other)
