@@ -407,17 +407,28 @@ def check_capital_booleans(
             raise NotApplicable("no registered model to list the versions of")
         path = template.replace("{registeredModelId}", registered_model_ids[0])
     for value in (True, False):
-        sent = client.get(path, params={param: str(value), "limit": 100})
-        plain = client.get(path, params={param: str(value).lower(), "limit": 100})
-        if sent.status_code != 200 or (plain.status_code == 200 and _ids(sent) != _ids(plain)):
-            raise violation(
-                "MM807",
-                f"{param}={value} is not read as {param}={str(value).lower()}",
-                expected=f"HTTP 200 and the items of {param}={str(value).lower()}",
-                actual=status_line(sent) if sent.status_code != 200 else "other items",
-                response=sent,
-            )
+        given, meant = str(value), str(value).lower()
+        _read_alike(
+            client, "MM807", path, param, given, meant, f"{param}={given} is not read as {param}={meant}"
+        )
     return []
+
+
+def _read_alike(
+    client: httpx.Client, code: str, path: str, param: str, given: str, meant: str, what: str
+) -> None:
+    """`param=given` (as the client sends it) is answered 200 with the items (first page) of `param=meant` (the
+    spelling the page documents), when that one is answered 200 at all; else a violation of `code` saying `what`."""
+    sent = client.get(path, params={param: given, "limit": 100})
+    plain = client.get(path, params={param: meant, "limit": 100})
+    if sent.status_code != 200 or (plain.status_code == 200 and _ids(sent) != _ids(plain)):
+        raise violation(
+            code,
+            what,
+            expected=f"HTTP 200 and the items of {param}={meant}",
+            actual=status_line(sent) if sent.status_code != 200 else "other items",
+            response=sent,
+        )
 
 
 # Far from any data, so the time zone a server reads a naive date-time in cannot change the answer.
@@ -428,16 +439,8 @@ def check_naive_datetimes(client: httpx.Client) -> list[str]:
     """MM808: a time-range filter without an offset (datetime.isoformat() of a naive datetime) is accepted and
     selects what the same instant in UTC selects."""
     for param, naive in NAIVE_TIMES:
-        sent = client.get("registeredModels/", params={param: naive, "limit": 100})
-        utc = client.get("registeredModels/", params={param: f"{naive}Z", "limit": 100})
-        if sent.status_code != 200 or (utc.status_code == 200 and _ids(sent) != _ids(utc)):
-            raise violation(
-                "MM808",
-                f"{param}={naive} (no offset) is not accepted like {naive}Z",
-                expected=f"HTTP 200 and the items of {param}={naive}Z",
-                actual=status_line(sent) if sent.status_code != 200 else "other items",
-                response=sent,
-            )
+        what = f"{param}={naive} (no offset) is not accepted like {naive}Z"
+        _read_alike(client, "MM808", "registeredModels/", param, naive, f"{naive}Z", what)
     return []
 
 
