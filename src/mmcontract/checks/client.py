@@ -327,8 +327,7 @@ def check_registered_model_name(
                 "MM805",
                 f"no registered model named {model_name!r} after the create",
                 expected=f"GET /registeredModels/?search={model_name} lists a model of that name",
-                actual="none"
-                + (f"; create answered {status_line(response)}" if response is not None else ""),
+                actual=f"none; create answered {status_line(response)}",
                 response=response,
             )
         body = _json(response)
