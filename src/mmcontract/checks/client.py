@@ -457,6 +457,7 @@ def check_next_as_given(client: httpx.Client, *, pages: int = 20, max_pages: int
     response = client.get("registeredModels/", params={"limit": limit})
     seen: list[str] = []
     total = None
+    followed = 0  # next links followed
     for _ in range(max_pages):
         body = _json(response)
         if (
@@ -485,6 +486,7 @@ def check_next_as_given(client: httpx.Client, *, pages: int = 20, max_pages: int
         if body["next"] is None:
             break
         response = client.get(str(body["next"]))  # as given: the client adds nothing
+        followed += 1
     else:
         raise NotApplicable(f"the list is longer than {max_pages} pages of {limit}: not walked to its end")
     if len(set(seen)) != len(seen) or (isinstance(total, int) and len(seen) != total):
@@ -495,6 +497,8 @@ def check_next_as_given(client: httpx.Client, *, pages: int = 20, max_pages: int
             actual=f"{len(seen)} items, {len(set(seen))} distinct",
             response=response,
         )
+    if not followed:
+        return [f"the list fit on one page (limit={limit}): no next link was followed"]
     return []
 
 

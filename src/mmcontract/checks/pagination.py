@@ -271,6 +271,8 @@ def check_ends(client: httpx.Client, op: ListOperation, path: str, *, budget: Bu
         )
     if not result.complete:
         return [f"walk stopped after {len(result.pages)} pages (budget): the last page was not reached"]
+    if total == 0:
+        return ["the list is empty: next on its last page was not looked at"]
     return []
 
 
