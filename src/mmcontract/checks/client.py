@@ -327,8 +327,7 @@ def check_registered_model_name(
                 "MM805",
                 f"no registered model named {model_name!r} after the create",
                 expected=f"GET /registeredModels/?search={model_name} lists a model of that name",
-                actual="none"
-                + (f"; create answered {status_line(response)}" if response is not None else ""),
+                actual=f"none; create answered {status_line(response)}",
                 response=response,
             )
         body = _json(response)
@@ -407,17 +406,28 @@ def check_capital_booleans(
             raise NotApplicable("no registered model to list the versions of")
         path = template.replace("{registeredModelId}", registered_model_ids[0])
     for value in (True, False):
-        sent = client.get(path, params={param: str(value), "limit": 100})
-        plain = client.get(path, params={param: str(value).lower(), "limit": 100})
-        if sent.status_code != 200 or (plain.status_code == 200 and _ids(sent) != _ids(plain)):
-            raise violation(
-                "MM807",
-                f"{param}={value} is not read as {param}={str(value).lower()}",
-                expected=f"HTTP 200 and the items of {param}={str(value).lower()}",
-                actual=status_line(sent) if sent.status_code != 200 else "other items",
-                response=sent,
-            )
+        given, meant = str(value), str(value).lower()
+        _read_alike(
+            client, "MM807", path, param, given, meant, f"{param}={given} is not read as {param}={meant}"
+        )
     return []
+
+
+def _read_alike(
+    client: httpx.Client, code: str, path: str, param: str, given: str, meant: str, what: str
+) -> None:
+    """`param=given` (as the client sends it) is answered 200 with the items (first page) of `param=meant` (the
+    spelling the page documents), when that one is answered 200 at all; else a violation of `code` saying `what`."""
+    sent = client.get(path, params={param: given, "limit": 100})
+    plain = client.get(path, params={param: meant, "limit": 100})
+    if sent.status_code != 200 or (plain.status_code == 200 and _ids(sent) != _ids(plain)):
+        raise violation(
+            code,
+            what,
+            expected=f"HTTP 200 and the items of {param}={meant}",
+            actual=status_line(sent) if sent.status_code != 200 else "other items",
+            response=sent,
+        )
 
 
 # Far from any data, so the time zone a server reads a naive date-time in cannot change the answer.
@@ -428,16 +438,8 @@ def check_naive_datetimes(client: httpx.Client) -> list[str]:
     """MM808: a time-range filter without an offset (datetime.isoformat() of a naive datetime) is accepted and
     selects what the same instant in UTC selects."""
     for param, naive in NAIVE_TIMES:
-        sent = client.get("registeredModels/", params={param: naive, "limit": 100})
-        utc = client.get("registeredModels/", params={param: f"{naive}Z", "limit": 100})
-        if sent.status_code != 200 or (utc.status_code == 200 and _ids(sent) != _ids(utc)):
-            raise violation(
-                "MM808",
-                f"{param}={naive} (no offset) is not accepted like {naive}Z",
-                expected=f"HTTP 200 and the items of {param}={naive}Z",
-                actual=status_line(sent) if sent.status_code != 200 else "other items",
-                response=sent,
-            )
+        what = f"{param}={naive} (no offset) is not accepted like {naive}Z"
+        _read_alike(client, "MM808", "registeredModels/", param, naive, f"{naive}Z", what)
     return []
 
 
@@ -455,6 +457,7 @@ def check_next_as_given(client: httpx.Client, *, pages: int = 20, max_pages: int
     response = client.get("registeredModels/", params={"limit": limit})
     seen: list[str] = []
     total = None
+    followed = 0  # next links followed
     for _ in range(max_pages):
         body = _json(response)
         if (
@@ -483,6 +486,7 @@ def check_next_as_given(client: httpx.Client, *, pages: int = 20, max_pages: int
         if body["next"] is None:
             break
         response = client.get(str(body["next"]))  # as given: the client adds nothing
+        followed += 1
     else:
         raise NotApplicable(f"the list is longer than {max_pages} pages of {limit}: not walked to its end")
     if len(set(seen)) != len(seen) or (isinstance(total, int) and len(seen) != total):
@@ -493,6 +497,8 @@ def check_next_as_given(client: httpx.Client, *, pages: int = 20, max_pages: int
             actual=f"{len(seen)} items, {len(set(seen))} distinct",
             response=response,
         )
+    if not followed:
+        return [f"the list fit on one page (limit={limit}): no next link was followed"]
     return []
 
 

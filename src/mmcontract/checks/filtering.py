@@ -285,6 +285,7 @@ def check_field_filter(
             return str(query).casefold() in value.casefold()
         return value.casefold() == str(query).casefold()
 
+    judged = 0  # returned items that showed the field, and items the unfiltered list says must be returned
     for query in candidates[: max(2, budget.examples // 2)]:
         sent = ("true" if query else "false") if match == "bool" else query
         params = {param: sent}
@@ -298,14 +299,18 @@ def check_field_filter(
             basis,
             f"only items with {field} {'containing' if match == 'contains' else 'equal to'} {query!r}",
         )
+        judged += len(result.items) - unknown
         if unknown:
             notes.append(f"{param}={sent}: {unknown} item(s) do not show {field}")
         if universe.complete:
             # Completeness asks only for exact matches: a server may match exactly, case-sensitively.
             wanted = {ident(i) for i in universe.items if _get(i, field) == query and _must_be_found(i)}
+            judged += len(wanted)
             _require_present(result, op, params, wanted, basis)
     if not universe.complete:
         notes.append("the unfiltered list was longer than the budget: missing matches were not looked for")
+    if not judged:
+        notes.append(f"no item showed {field}: the filter was judged on nothing (it passes unseen)")
     return notes
 
 
@@ -329,10 +334,12 @@ def check_related_filter(
     listed = {item.get("id") for item in result.items if isinstance(item, dict)}
     sample = [i.get("id") for i in universe.items if isinstance(i, dict) and _must_be_found(i)]
     sample = sample[: max(4, budget.probes * 2)]
+    judged = 0
     for model_id in sorted(listed)[: budget.probes * 2] + [m for m in sample if m not in listed]:
         verdict = related(model_id)
         if verdict is None:
             continue
+        judged += 1
         if model_id in listed and not verdict:
             raise ContractViolation(
                 "MM302",
@@ -351,6 +358,11 @@ def check_related_filter(
                 actual=f"{len(listed)} results without it",
                 response=result.pages[-1].response,
             )
+    if not judged:
+        notes.append(
+            f"no registered model's versions could tell whether it has {related_desc}: the filter was judged "
+            "on nothing (it passes unseen)"
+        )
     return notes
 
 

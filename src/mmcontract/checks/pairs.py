@@ -143,8 +143,11 @@ def check_pairs(
     else:
         if not leaderboard_model_id:
             raise NotApplicable("no leaderboard model to create a model package from")
-        url = "modelPackages/fromLeaderboard/" if operation == CREATE_FROM_LEADERBOARD else None
-        url = url or "modelPackages/fromLearningModel/"
+        url = (
+            "modelPackages/fromLeaderboard/"
+            if operation == CREATE_FROM_LEADERBOARD
+            else "modelPackages/fromLearningModel/"
+        )
         base = {"modelId": leaderboard_model_id, "name": f"{name_prefix}pairs-{token}"}
         send = lambda body: client.post(url, json=body)  # noqa: E731
     notes: list[str] = []
@@ -162,16 +165,15 @@ def check_pairs(
             if not response.is_success:
                 notes.append(f"{pair.id}: answered {response.status_code}, which does not speak of the value")
             continue
-        if not response.is_success:
-            raise ContractViolation(
-                "MM503",
-                f"{operation}: a documented value was refused where its pair was accepted: {pair.id}",
-                basis=f"{pair.row}; {UNABLE[operation]} excuses a refusal of both, not of one",
-                expected=f"a 2xx answer, as for the same body with {pair.prop} "
-                + ("absent" if pair.base is ABSENT else f"= {pair.base!r}"),
-                actual=status_line(response),
-                response=response,
-            )
+        raise ContractViolation(
+            "MM503",
+            f"{operation}: a documented value was refused where its pair was accepted: {pair.id}",
+            basis=f"{pair.row}; {UNABLE[operation]} excuses a refusal of both, not of one",
+            expected=f"a 2xx answer, as for the same body with {pair.prop} "
+            + ("absent" if pair.base is ABSENT else f"= {pair.base!r}"),
+            actual=status_line(response),
+            response=response,
+        )
     if accepted and not any(accepted.values()):
         raise NotApplicable(f"{operation}: no base body was accepted, so no pair could be judged")
     return notes

@@ -345,14 +345,14 @@ def check_create_readable(
             )
         got = client.get(f"modelPackages/{package_id}/")
         _expect(got, {200}, "MM407", "the created model package is not readable", BASIS_CREATE)
-        body = _json(got) or {}
-        if body.get("id") != package_id or body.get("modelId") != leaderboard_model_id:
+        read = _json(got) or {}
+        if read.get("id") != package_id or read.get("modelId") != leaderboard_model_id:
             raise ContractViolation(
                 "MM407",
                 "the created model package reads back with another id or model",
                 basis=BASIS_CREATE,
                 expected=f"id {package_id}, modelId {leaderboard_model_id}",
-                actual=f"id {body.get('id')!r}, modelId {body.get('modelId')!r}",
+                actual=f"id {read.get('id')!r}, modelId {read.get('modelId')!r}",
                 response=got,
             )
     finally:

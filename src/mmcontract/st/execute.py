@@ -81,15 +81,20 @@ def run_case(case: Any, target: TargetConfig) -> Any:
         # the auth header named as the caller's own, so `ignored_auth` knows it is real and probes without it
         case.validate_response(response, headers=target.headers())
     except FailureGroup as exc:
-        curl = case.as_curl_command(headers=dict(response.request.headers))
-        excerpt = response_excerpt(response)
-        names = bundle_names(case.operation)
-        for failure in exc.exceptions:
-            plugin.note_failure(
-                nodeid, {"check": failure.code, "curl": curl, "response_excerpt": excerpt, "bundle": names}
-            )
+        _note_failures(nodeid, case, response, exc)
         raise
     return response
+
+
+def _note_failures(nodeid: str, case: Any, response: Any, group: FailureGroup) -> None:
+    """Note each failure of a validation with the request's curl line, the response excerpt and the bundle."""
+    curl = case.as_curl_command(headers=dict(response.request.headers))
+    excerpt = response_excerpt(response)
+    names = bundle_names(case.operation)
+    for failure in group.exceptions:
+        plugin.note_failure(
+            nodeid, {"check": failure.code, "curl": curl, "response_excerpt": excerpt, "bundle": names}
+        )
 
 
 def note_client_findings(case: Any, response: Any, target: TargetConfig) -> None:
@@ -127,12 +132,5 @@ def validate_step(
             recorder=getattr(machine, "recorder", None),
         )
     except FailureGroup as exc:
-        curl = case.as_curl_command(headers=dict(response.request.headers))
-        excerpt = response_excerpt(response)
-        names = bundle_names(case.operation)
-        for failure in exc.exceptions:
-            plugin.note_failure(
-                plugin.current_nodeid(),
-                {"check": failure.code, "curl": curl, "response_excerpt": excerpt, "bundle": names},
-            )
+        _note_failures(plugin.current_nodeid(), case, response, exc)
         raise

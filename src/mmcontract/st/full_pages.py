@@ -22,6 +22,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from mmcontract.checks.listing import LIST_OPERATIONS
+from mmcontract.st.lenience import resolve
 from mmcontract.target.discovery import Discovery
 from mmcontract.target.paging import LIMIT_FLOOR, LIMIT_REFUSED, known_ceiling
 
@@ -99,20 +100,11 @@ def rng_for(seed: int | None, label: str) -> random.Random:
 
 def documented_max_items(spec: dict[str, Any], label: str) -> int | None:
     """The `maxItems` of a list response's `data` (200), if the contract documents one."""
-
-    def resolve(node: Any) -> Any:
-        while isinstance(node, dict) and "$ref" in node:
-            target: Any = spec
-            for key in node["$ref"].lstrip("#/").split("/"):
-                target = target[key]
-            node = target
-        return node
-
     method, path = label.split(" ", 1)
     operation = spec.get("paths", {}).get(path, {}).get(method.lower(), {})
-    response = resolve(operation.get("responses", {}).get("200", {}))
-    schema = resolve(response.get("content", {}).get("application/json", {}).get("schema", {}))
-    data = resolve(schema.get("properties", {}).get("data", {}))
+    response = resolve(spec, operation.get("responses", {}).get("200", {}))
+    schema = resolve(spec, response.get("content", {}).get("application/json", {}).get("schema", {}))
+    data = resolve(spec, schema.get("properties", {}).get("data", {}))
     value = data.get("maxItems") if isinstance(data, dict) else None
     return value if isinstance(value, int) else None
 

@@ -62,8 +62,8 @@ Kind = Literal["exchange", "related", "sequence", "request"]
 PAGING = {"offset", "limit"}
 
 BASIS_COUNT = (
-    'page: "count integer Number of items returned on this page." and "limit ... At most this many results '
-    'are returned."'
+    'page: "count integer false Number of items returned on this page." (sharing lists: "count integer true The '
+    'number of items returned.") and "limit ... At most this many results are returned."'
 )
 BASIS_TOTAL = 'page: "totalCount integer true The total number of items across all pages."'
 BASIS_WALK = (
@@ -83,7 +83,7 @@ BASIS_LINKS_SHARING = (
     "same list: resolved against the request, on the target's API and with the request's filters"
 )
 BASIS_ISOLATION = (
-    'page: "GET /registeredModels/{registeredModelId}/versions/{versionId}/ Retrieve a registered model version" '
+    'page: "GET /registeredModels/{registeredModelId}/versions/{versionId}/ Get a registered model\'s version." '
     "(a version of that registered model)"
 )
 BASIS_AUTH = "page: every operation needs the Authorization header (401 per x-doc-gap)"

@@ -106,7 +106,7 @@ def test_foreign_pairs_use_only_known_memberships():
 
 
 def test_carried_values_may_be_reserialised():
-    from mmcontract.checks.pagination import _same_value
+    from mmcontract.traffic.judge import same_value as _same_value
 
     assert _same_value("True", "true")
     assert _same_value("2999-01-01T00:00:00+00:00", "2999-01-01T00:00:00Z")
