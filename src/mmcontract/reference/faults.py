@@ -205,11 +205,6 @@ FAULTS: tuple[Fault, ...] = (
         "PATCH accepts a registered model name longer than 1024 characters",
     ),
     Fault(
-        "validation-enum-ignored",
-        "input-validation",
-        "an unknown sortKey on registered model lists is accepted and ignored",
-    ),
-    Fault(
         "validation-bounds-ignored",
         "input-validation",
         "predictionThreshold outside [0, 1] is accepted by fromLeaderboard",
@@ -235,6 +230,12 @@ FAULTS: tuple[Fault, ...] = (
         "robust-500-negative-offset",
         "robustness",
         "a negative offset on registered model lists crashes the handler (500)",
+    ),
+    Fault(
+        "robust-500-unknown-sort-key",
+        "robustness",
+        "an unknown sortKey on registered model lists crashes the handler (500); ignoring or refusing it is"
+        " legal (the page lists the values but never says another is refused)",
     ),
     Fault(
         "robust-500-non-ascii-search",

@@ -244,9 +244,8 @@ def registered_models(
             tag_sql.append(f"t.value IN ({','.join('?' * len(tag_values))})")
             tag_params.extend(tag_values)
         clauses.add(f"EXISTS (SELECT 1 FROM tags t WHERE {' AND '.join(tag_sql)})", *tag_params)
-    if fault == "validation-enum-ignored":
-        key = q.raw("sortKey")
-        key = key if key in RM_SORT_KEYS else "createdAt"
+    if fault == "robust-500-unknown-sort-key":
+        key = q.raw("sortKey") or "createdAt"  # the injected defect: looked up unchecked -> KeyError -> 500
     else:
         key = q.enum("sortKey", RM_SORT_KEYS) or "createdAt"
     sort_direction = q.enum("sortDirection", SORT_DIRECTIONS)

@@ -199,7 +199,7 @@ FAULT_SCENARIOS: dict[str, tuple[str, Scenario]] = {
         "MM501",
         on_created(lambda ref, rm, _: validation.check_patch_length(ref.client, rm, "name", valid=False)),
     ),
-    "validation-enum-ignored": ("MM501", query_value(RMS, "sortKey", validation.INVALID_TEXT)),
+    "robust-500-unknown-sort-key": ("MM501", query_value(RMS, "sortKey", validation.INVALID_TEXT)),
     "validation-bounds-ignored": (
         "MM501",
         lambda ref: validation.check_create_threshold(ref.client, ref.leaderboard_model_id, 1.5),

@@ -76,7 +76,7 @@ VISIBLE: dict[tuple[str, str], str] = {
     ("fault", "filter-stage-ignored"): "list-items-added",
     ("fault", "filter-isglobal-inverted"): "list-items-removed",
     ("fault", "filter-time-offset-ignored"): "list-items-removed",
-    ("fault", "validation-enum-ignored"): "response-status-class-changed",
+    ("fault", "robust-500-unknown-sort-key"): "response-status-class-changed",
     ("fault", "reject-valid-sort-desc"): "response-status-class-changed",
     ("fault", "reject-valid-capital-true"): "response-status-class-changed",
     ("fault", "robust-500-negative-offset"): "response-status-class-changed",
