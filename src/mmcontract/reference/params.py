@@ -115,6 +115,8 @@ class Query:
         if value is None:
             return None
         if value not in allowed:
+            if "unknown-query-values-ignored" in self.variants:
+                return None  # the variant: an unknown value is read as an absent parameter
             raise query_error(name, f"expected one of {', '.join(allowed)}, got {value[:80]!r}")
         return value
 

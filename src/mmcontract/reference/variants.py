@@ -60,6 +60,13 @@ VARIANTS: tuple[Variant, ...] = (
         "page: the lists other than GET /modelPackages/ document only 200; the status of an invalid query"
         " value is not stated",
     ),
+    Variant(
+        "unknown-query-values-ignored",
+        "an out-of-enum value of an enum query parameter (buildStatus, stage, sortKey, sortDirection, orderBy,"
+        " shareRecipientType) is ignored as if the parameter were absent (200, not 400)",
+        'page: the lists give "Enumerated Values" for these parameters but never say that another value is'
+        " refused; the lists other than GET /modelPackages/ document only 200",
+    ),
     # filtering and ordering
     Variant(
         "search-case-sensitive",

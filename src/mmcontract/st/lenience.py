@@ -2,8 +2,9 @@
 
 A negative case is not an alarm when everything it negated is a parameter the contract marks `x-mm-no-negative`
 (no invalid value exists), `x-mm-lenient-missing` (a server may default it), `x-mm-lenient-values` (values a
-server may accept) or `x-mm-lenient-bounds` (an integer outside the parameter's bounds, which a server may accept). `lenience_table` reads those marks from the contract once; `is_excused_negative` judges one
-case against them.
+server may accept) or `x-mm-lenient-invalid` (a value outside the parameter's schema, which a server may accept:
+an integer outside the bounds of an integer parameter, any value outside the enum of an enum parameter).
+`lenience_table` reads those marks from the contract once; `is_excused_negative` judges one case against them.
 """
 
 from __future__ import annotations
@@ -22,7 +23,8 @@ class Lenience:
     missing: bool = False  # x-mm-lenient-missing: a server may default it
     values: list[Any] = field(default_factory=list)  # x-mm-lenient-values: values a server may accept
     no_negative: bool = False  # x-mm-no-negative: the parameter has no invalid value
-    bounds: bool = False  # x-mm-lenient-bounds: an integer outside the bounds may be accepted
+    invalid: bool = False  # x-mm-lenient-invalid: a value outside the schema may be accepted (see `enum`)
+    enum: bool = False  # the schema is an enum: any value outside it is only outside the enum
 
 
 def resolve(spec: dict[str, Any], node: Any) -> Any:
@@ -54,8 +56,10 @@ def _lenience_of(*nodes: Any) -> Lenience | None:
             hit = True
         if node.get("x-mm-no-negative") is True:
             found.no_negative = hit = True
-        if node.get("x-mm-lenient-bounds") is True:
-            found.bounds = hit = True
+        if node.get("x-mm-lenient-invalid") is True:
+            found.invalid = hit = True
+        if isinstance(node.get("enum"), list):
+            found.enum = True
     return found if hit else None
 
 
@@ -244,7 +248,7 @@ def is_excused_negative(
             continue
         if lenience.values and _value_is_lenient(sent, lenience.values):
             continue
-        if lenience.bounds and _is_integer(sent):
-            continue
+        if lenience.invalid and (lenience.enum or _is_integer(sent)):
+            continue  # an integer outside an integer's bounds, or any value outside an enum
         return False
     return True

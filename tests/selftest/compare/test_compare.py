@@ -36,6 +36,7 @@ VISIBLE: dict[tuple[str, str], str] = {
     ("variant", "limit-over-max-422"): "list-limit-rejected",
     ("variant", "limit-zero-empty"): "list-page-size-changed",
     ("variant", "bad-query-422"): "response-status-changed",
+    ("variant", "unknown-query-values-ignored"): "response-status-class-changed",
     ("variant", "search-case-sensitive"): "search-case-changed",
     ("variant", "archived-listed"): "list-items-added",
     ("variant", "versions-hide-archived"): "list-items-removed",

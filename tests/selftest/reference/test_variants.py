@@ -71,6 +71,12 @@ def bad_query_422(api: Api) -> bool:
     return api.get("/registeredModels/", params={"isGlobal": "maybe"}).status_code == 422
 
 
+def unknown_query_values_ignored(api: Api) -> bool:
+    unknown = {"sortKey": "nope", "sortDirection": "sideways", "stage": "Nowhere", "buildStatus": "maybe"}
+    reply = api.get("/registeredModels/", params=unknown)
+    return reply.status_code == 200 and reply.json()["data"] == api.ok("/registeredModels/")["data"]
+
+
 def search_case_sensitive(api: Api) -> bool:
     # the seed's "energy demand forecast"
     return api.ok("/registeredModels/", params={"search": "ENERGY"})["totalCount"] == 0

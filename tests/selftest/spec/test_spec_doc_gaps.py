@@ -72,7 +72,7 @@ def _nodes_with(spec, key):
 
 
 @pytest.mark.parametrize(
-    "marker", ["x-mm-lenient-missing", "x-mm-lenient-values", "x-mm-lenient-bounds", "x-mm-no-negative"]
+    "marker", ["x-mm-lenient-missing", "x-mm-lenient-values", "x-mm-lenient-invalid", "x-mm-no-negative"]
 )
 def test_every_suite_marker_sits_next_to_its_recorded_decision(spec, marker):
     nodes = _nodes_with(spec, marker)
@@ -101,12 +101,23 @@ def test_lenient_values_lie_outside_their_schema(spec):
             assert not validator.is_valid(value), f"{pointer}: {value!r} is already valid"
 
 
-def test_lenient_bounds_are_only_on_integer_parameters_with_a_bound(spec):
-    nodes = _nodes_with(spec, "x-mm-lenient-bounds")
+def test_lenient_invalid_is_only_on_query_parameters_with_a_bound_or_an_enum(spec):
+    nodes = _nodes_with(spec, "x-mm-lenient-invalid")
     for pointer, node in nodes:
-        assert node["x-mm-lenient-bounds"] is True, pointer
-        assert node["schema"]["type"] == "integer" and "minimum" in node["schema"], pointer
-    assert {node["name"] for _, node in nodes} == {"offset", "limit"}
+        assert node["x-mm-lenient-invalid"] is True and node["in"] == "query", pointer
+        schema = node["schema"]
+        bounded = schema["type"] == "integer" and "minimum" in schema
+        enumerated = schema["type"] == "string" and isinstance(schema.get("enum"), list)
+        assert bounded or enumerated, pointer
+    assert {node["name"] for _, node in nodes} >= {"offset", "limit", "sortKey", "buildStatus"}
+
+
+def test_every_enum_query_parameter_may_refuse_or_accept_a_value_outside_its_enum(spec):
+    # the page lists Enumerated Values but never says that another value is refused
+    for path, method, op in iter_operations(spec):
+        for parameter in op.get("parameters", []):
+            if parameter["in"] == "query" and "enum" in parameter.get("schema", {}):
+                assert parameter.get("x-mm-lenient-invalid") is True, f"{method} {path} {parameter['name']}"
 
 
 def test_no_negative_is_only_on_parameters_without_invalid_values(spec):
@@ -119,7 +130,7 @@ def test_required_offset_and_limit_are_lenient_when_missing(spec):
         for parameter in op.get("parameters", []):
             if parameter["name"] in ("offset", "limit"):
                 assert parameter["schema"]["minimum"] == 0 and "maximum" not in parameter["schema"]
-                assert parameter.get("x-mm-lenient-bounds") is True, f"{method} {path} {parameter['name']}"
+                assert parameter.get("x-mm-lenient-invalid") is True, f"{method} {path} {parameter['name']}"
                 if parameter["required"]:
                     assert parameter.get("x-mm-lenient-missing") is True, (
                         f"{method} {path} {parameter['name']}"

@@ -56,7 +56,21 @@ def test_the_table_reads_the_contract_marks() -> None:
         pytest.param(
             _negative(RM_LIST, "query", "modelKind", query={"modelKind": "x"}), True, id="no negative"
         ),
-        pytest.param(_negative(RM_LIST, "query", "stage", query={"stage": "Nope"}), False, id="unmarked"),
+        pytest.param(
+            _negative(RM_LIST, "query", "stage", query={"stage": "Nope"}), True, id="out-of-enum value"
+        ),
+        pytest.param(
+            _negative(RM_LIST, "query", "sortKey", query={"sortKey": ["a", 0]}), True, id="out-of-enum array"
+        ),
+        pytest.param(_negative(RM_LIST, "query", "offset", query={"offset": "-1"}), True, id="below bound"),
+        pytest.param(
+            _negative(RM_LIST, "query", "offset", query={"offset": "abc"}), False, id="not an integer"
+        ),
+        pytest.param(
+            _negative(RM_LIST, "query", "createdAtStartTs", query={"createdAtStartTs": "Nope"}),
+            False,
+            id="unmarked value",
+        ),
         pytest.param(
             _negative(
                 SHARE,
