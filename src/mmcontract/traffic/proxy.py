@@ -6,7 +6,7 @@ against the alternatives on the bench's targets (2 cores, wrk, medians of altern
 reverse mode, even with its addons off, kept 0.04-0.15 of the direct throughput and added 0.9-1.1 ms at p50 at
 one connection (6.4 ms at eight), CPU-bound at one core; an ASGI app on uvicorn with an asyncio-streams client
 (this proxy's first version) kept 0.25-0.34; httpx.AsyncClient alone cost ~2 ms per request. The relay keeps
-0.56-1.0 with judging on (three runs of `python -m mmcontract.bench --part proxy`).
+0.56-1.0 with judging on (four runs of `python -m mmcontract.bench --part proxy`).
 
 Judging runs in a separate process (`judge_process`), fed through a pipe (`traffic.feed`): a response is never
 delayed by it, and judging takes neither the proxy's event loop nor its GIL. The judging process runs at the
